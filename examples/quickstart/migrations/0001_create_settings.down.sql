@@ -1,0 +1,3 @@
+-- Undo 0001.
+
+DROP TABLE IF EXISTS settings;

@@ -1,0 +1,3 @@
+-- Undo 0004.
+
+DROP VIEW IF EXISTS chat_activity;

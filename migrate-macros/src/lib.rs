@@ -1,0 +1,99 @@
+//! The `embed_migrations!` macro of `migrate`. Use it through the `migrate`
+//! crate, which re-exports it:
+//!
+//! ```ignore
+//! static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("./migrations");
+//! ```
+//!
+//! The macro is thin: it resolves the folder against the crate's manifest
+//! directory, calls the runtime's scanner (the one `Migrations::from_dir`
+//! uses at run time), reports every problem at once as a compile error at
+//! the path literal, and otherwise emits the set as static data.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+use syn::{parse_macro_input, LitStr};
+
+/// Embeds and checks a migrations folder at build time.
+///
+/// The path is relative to the directory of the crate's `Cargo.toml`. Every
+/// file is read and validated (numbering, up/down pairs, names, UTF-8,
+/// directives, SQL literals); any problem fails the build with the file,
+/// the line and the rule. Editing a file rebuilds the crate; for a newly
+/// added file to be noticed, add a one-line `build.rs`:
+///
+/// ```ignore
+/// fn main() { println!("cargo:rerun-if-changed=migrations"); }
+/// ```
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let lit = parse_macro_input!(input as LitStr);
+    expand(&lit)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
+    let base = manifest_dir(lit)?;
+    let dir = base.join(lit.value());
+    let set = migrate_runtime::scan(&dir).map_err(|e| {
+        e.problems()
+            .iter()
+            .map(|p| syn::Error::new(lit.span(), p.display_relative_to(&base)))
+            .reduce(|mut all, next| {
+                all.combine(next);
+                all
+            })
+            .unwrap_or_else(|| syn::Error::new(lit.span(), e.to_string()))
+    })?;
+
+    let tracked = set.files().iter().map(|f| {
+        let f = f.to_string_lossy();
+        quote! { const _: &[u8] = ::core::include_bytes!(#f); }
+    });
+    let items = set.migrations().iter().map(|m| {
+        let version = m.version();
+        let name = m.name();
+        let checksum = m.checksum();
+        let irreversible = m.irreversible();
+        let (up_file, up_sql, up_nt) = (m.up_file(), m.up_sql(), m.no_transaction());
+        let down = match (m.down_file(), m.down_sql()) {
+            (Some(file), Some(sql)) => {
+                let nt = m.down_no_transaction();
+                quote! { ::core::option::Option::Some((#file, #sql, #nt)) }
+            }
+            _ => quote! { ::core::option::Option::None },
+        };
+        quote! {
+            ::migrate::__private::migration(
+                #version, #name, #checksum, #irreversible,
+                (#up_file, #up_sql, #up_nt), #down,
+            )
+        }
+    });
+    let shown = lit.value();
+    Ok(quote! {
+        {
+            #(#tracked)*
+            const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#items),*];
+            ::migrate::__private::migrations(#shown, MIGRATIONS)
+        }
+    })
+}
+
+/// The directory paths are relative to: the crate's manifest directory.
+/// `MIGRATE_MANIFEST_DIR_OVERRIDE` replaces it for the crate's own trybuild
+/// tests, whose cases compile in a generated crate elsewhere.
+fn manifest_dir(lit: &LitStr) -> syn::Result<PathBuf> {
+    std::env::var_os("MIGRATE_MANIFEST_DIR_OVERRIDE")
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() || p.as_os_str().len() > 0)
+        .map(|p| if p.is_absolute() { p } else { Path::new(".").join(p) })
+        .ok_or_else(|| syn::Error::new(lit.span(), "CARGO_MANIFEST_DIR is not set; build with cargo"))
+}

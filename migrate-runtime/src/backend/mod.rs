@@ -1,0 +1,156 @@
+//! Database backends: what the runner needs from a database, implemented for
+//! `postgres::Client` and `rusqlite::Connection`.
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use crate::error::Error;
+use crate::migration::Migration;
+
+/// The tracking tables of a runner: names, quoted forms and lock key.
+#[derive(Debug, Clone)]
+pub struct Tracking {
+    /// `"schema"."table"` or `"table"`.
+    pub history: String,
+    /// `"schema"."table_events"` or `"table_events"`.
+    pub events: String,
+    /// The schema, unquoted, if one was set.
+    pub schema: Option<String>,
+    /// The table name, unquoted.
+    pub table: String,
+    /// The advisory lock key (PostgreSQL).
+    pub lock_key: i64,
+}
+
+impl Tracking {
+    pub(crate) fn new(schema: Option<&str>, table: &str) -> Result<Self, Error> {
+        check_identifier("table", table)?;
+        if let Some(s) = schema {
+            check_identifier("schema", s)?;
+        }
+        let events_name = format!("{table}_events");
+        let qualify = |name: &str| match schema {
+            Some(s) => format!("{}.{}", quote_ident(s), quote_ident(name)),
+            None => quote_ident(name),
+        };
+        Ok(Tracking {
+            history: qualify(table),
+            events: qualify(&events_name),
+            schema: schema.map(str::to_owned),
+            table: table.to_owned(),
+            lock_key: lock_key(schema.unwrap_or(""), table),
+        })
+    }
+
+    /// The table's name for messages: `schema.table` or `table`.
+    pub(crate) fn display_name(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.table),
+            None => self.table.clone(),
+        }
+    }
+}
+
+fn check_identifier(option: &'static str, name: &str) -> Result<(), Error> {
+    // PostgreSQL truncates identifiers past 63 bytes; `_events` adds 7.
+    let limit = if option == "table" { 63 - 7 } else { 63 };
+    let reason = if name.is_empty() {
+        "must not be empty".to_owned()
+    } else if name.len() > limit {
+        format!("`{name}` is longer than {limit} bytes")
+    } else if name.contains('\0') {
+        "must not contain a NUL character".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidOption { option, reason })
+}
+
+/// Quotes an identifier, doubling any `"`.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A stable 64-bit key from the schema and table: the first eight bytes of
+/// their SHA-256.
+fn lock_key(schema: &str, table: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("migrate\0{schema}\0{table}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// The state of a row of the tracking table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Applied and committed.
+    Applied,
+    /// A no-transaction migration that started and did not finish.
+    InProgress,
+    /// A no-transaction migration that failed halfway.
+    Failed,
+}
+
+impl Status {
+    pub(crate) fn parse(text: &str) -> Self {
+        match text {
+            "applied" => Status::Applied,
+            "failed" => Status::Failed,
+            _ => Status::InProgress,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::InProgress => "in_progress",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// A row of the tracking table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRow {
+    pub version: u64,
+    pub name: String,
+    pub checksum: String,
+    pub status: Status,
+}
+
+/// What the runner needs from a database connection.
+pub trait Backend {
+    /// Reads the tracking table, ordered by version; empty when it does not
+    /// exist yet. One round trip.
+    fn read_applied(&mut self, t: &Tracking) -> Result<Vec<AppliedRow>, Error>;
+
+    /// Tries once to take the migration lock, without waiting and without
+    /// leaving a transaction open.
+    fn try_lock(&mut self, t: &Tracking) -> Result<bool, Error>;
+
+    /// Releases the migration lock.
+    fn unlock(&mut self, t: &Tracking) -> Result<(), Error>;
+
+    /// Creates the tracking tables if they do not exist. Called under the lock.
+    fn ensure_tables(&mut self, t: &Tracking) -> Result<(), Error>;
+
+    /// Applies one migration with its tracking row, in one transaction unless
+    /// it is a no-transaction migration. `file` is the up file's path for
+    /// messages.
+    fn apply(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error>;
+}
+
+/// A database connection that migrations can run on: `postgres::Client` or
+/// `rusqlite::Connection`. Sealed.
+pub trait Database: private::Sealed {}
+
+pub(crate) mod private {
+    /// Seals [`Database`](super::Database) and hands the runner a backend.
+    pub trait Sealed {
+        /// The backend for this connection.
+        fn backend(&mut self) -> Box<dyn super::Backend + '_>;
+    }
+}

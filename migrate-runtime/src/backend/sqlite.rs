@@ -1,0 +1,294 @@
+//! SQLite through `rusqlite` (bundled SQLite).
+//!
+//! SQLite runs in-process, so round trips cost nothing; each migration runs
+//! statement by statement inside `BEGIN IMMEDIATE … COMMIT`, which tells us
+//! exactly which statement failed. The migration lock is an exclusive lock
+//! on a file beside the database (`<database>.migrate-lock`), released by
+//! the operating system if the process dies; in-memory databases need none.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::time::Instant;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{AppliedRow, Backend, Database, Status, Tracking};
+use crate::error::Error;
+use crate::migration::Migration;
+use crate::sql;
+
+impl Database for Connection {}
+
+impl super::private::Sealed for Connection {
+    fn backend(&mut self) -> Box<dyn Backend + '_> {
+        Box::new(Lite {
+            conn: self,
+            lock: None,
+        })
+    }
+}
+
+struct Lite<'a> {
+    conn: &'a mut Connection,
+    lock: Option<File>,
+}
+
+fn lite(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |source| Error::Sqlite { context, source }
+}
+
+/// Who applies: the operating system user, as SQLite has no users.
+fn actor() -> Option<String> {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+}
+
+fn version_i64(m: &Migration) -> i64 {
+    i64::try_from(m.version()).expect("the scanner limits versions to 14 digits")
+}
+
+impl Backend for Lite<'_> {
+    fn read_applied(&mut self, t: &Tracking) -> Result<Vec<AppliedRow>, Error> {
+        let master = match &t.schema {
+            Some(s) => format!("{}.sqlite_master", super::quote_ident(s)),
+            None => "sqlite_master".to_owned(),
+        };
+        let exists: Option<i64> = self
+            .conn
+            .query_row(
+                &format!("SELECT 1 FROM {master} WHERE type = 'table' AND name = ?1"),
+                [&t.table],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(lite("reading the tracking table"))?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT version, name, checksum, status FROM {} ORDER BY version",
+                t.history
+            ))
+            .map_err(lite("reading the tracking table"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AppliedRow {
+                    version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(),
+                    name: r.get(1)?,
+                    checksum: r.get(2)?,
+                    status: Status::parse(&r.get::<_, String>(3)?),
+                })
+            })
+            .map_err(lite("reading the tracking table"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(lite("reading the tracking table"))
+    }
+
+    fn try_lock(&mut self, _t: &Tracking) -> Result<bool, Error> {
+        let path = match self.conn.path() {
+            Some(p) if !p.is_empty() => format!("{p}.migrate-lock"),
+            // An in-memory or temporary database is private to this
+            // connection: nobody else can migrate it.
+            _ => return Ok(true),
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::Io {
+                context: "opening the migration lock file",
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.lock = Some(file);
+                Ok(true)
+            }
+            Err(TryLockError::WouldBlock) => Ok(false),
+            Err(TryLockError::Error(source)) => Err(Error::Io {
+                context: "locking the migration lock file",
+                source,
+            }),
+        }
+    }
+
+    fn unlock(&mut self, _t: &Tracking) -> Result<(), Error> {
+        match self.lock.take() {
+            Some(file) => file.unlock().map_err(|source| Error::Io {
+                context: "releasing the migration lock file",
+                source,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn ensure_tables(&mut self, t: &Tracking) -> Result<(), Error> {
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {history} (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'in_progress', 'failed')),
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    execution_ms REAL,
+    applied_by TEXT,
+    no_transaction INTEGER NOT NULL DEFAULT 0,
+    down_sql TEXT
+);
+CREATE TABLE IF NOT EXISTS {events} (
+    id INTEGER PRIMARY KEY,
+    version INTEGER,
+    name TEXT,
+    event TEXT NOT NULL,
+    checksum TEXT,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    execution_ms REAL,
+    actor TEXT,
+    detail TEXT
+);",
+                history = t.history,
+                events = t.events,
+            ))
+            .map_err(lite("creating the tracking tables"))
+    }
+
+    fn apply(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+        let started = Instant::now();
+        let transactional = !m.no_transaction();
+        if transactional {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(lite("starting a migration's transaction"))?;
+        } else {
+            self.conn
+                .execute(
+                    &format!(
+                        "INSERT INTO {} (version, name, checksum, status, applied_by, no_transaction, down_sql) \
+                         VALUES (?1, ?2, ?3, 'in_progress', ?4, 1, ?5)",
+                        t.history
+                    ),
+                    params![version_i64(m), m.name(), m.checksum(), actor(), m.down_sql()],
+                )
+                .map_err(lite("marking a no-transaction migration in progress"))?;
+        }
+        if let Err(error) = self.run_statements(m, file, !transactional) {
+            if transactional {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            } else {
+                let _ = self.conn.execute(
+                    &format!("UPDATE {} SET status = 'failed' WHERE version = ?1", t.history),
+                    [version_i64(m)],
+                );
+            }
+            self.event(t, m, "failure", None, Some(&error.to_string()));
+            return Err(error);
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let recorded = if transactional {
+            self.conn.execute(
+                &format!(
+                    "INSERT INTO {} (version, name, checksum, execution_ms, applied_by, no_transaction, down_sql) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+                    t.history
+                ),
+                params![version_i64(m), m.name(), m.checksum(), ms, actor(), m.down_sql()],
+            )
+        } else {
+            self.conn.execute(
+                &format!(
+                    "UPDATE {} SET status = 'applied', execution_ms = ?2, \
+                     applied_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE version = ?1",
+                    t.history
+                ),
+                params![version_i64(m), ms],
+            )
+        };
+        let recorded = recorded
+            .and_then(|_| self.insert_event(t, m, "apply", Some(ms), None))
+            .and_then(|()| {
+                if transactional {
+                    self.conn.execute_batch("COMMIT")
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(source) = recorded {
+            if transactional {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(lite("recording an applied migration")(source));
+        }
+        Ok(())
+    }
+}
+
+impl Lite<'_> {
+    fn run_statements(&mut self, m: &Migration, file: &str, partial: bool) -> Result<(), Error> {
+        let up = m.up_sql();
+        for s in sql::split(up).unwrap_or_default() {
+            let text = &up[s.start..s.end];
+            if let Err(e) = self.conn.execute_batch(text) {
+                let mut offset = s.start;
+                if let rusqlite::Error::SqlInputError { offset: o, .. } = &e {
+                    if let Ok(o) = usize::try_from(*o) {
+                        offset += o.min(text.len());
+                    }
+                }
+                let (line, column) = sql::line_col(up, offset);
+                let (message, code) = match &e {
+                    rusqlite::Error::SqliteFailure(f, msg) => (
+                        msg.clone().unwrap_or_else(|| f.to_string()),
+                        Some(format!("{:?}", f.code)),
+                    ),
+                    rusqlite::Error::SqlInputError { error, msg, .. } => {
+                        (msg.clone(), Some(format!("{:?}", error.code)))
+                    }
+                    other => (other.to_string(), None),
+                };
+                return Err(Error::MigrationFailed {
+                    version: m.version(),
+                    name: m.name().to_owned(),
+                    file: file.to_owned(),
+                    line: Some(line),
+                    column: Some(column),
+                    message,
+                    detail: None,
+                    hint: None,
+                    code,
+                    partial,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_event(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        event: &str,
+        ms: Option<f64>,
+        detail: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO {} (version, name, event, checksum, execution_ms, actor, detail) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    t.events
+                ),
+                params![version_i64(m), m.name(), event, m.checksum(), ms, actor(), detail],
+            )
+            .map(drop)
+    }
+
+    /// Logs an event outside any transaction; failing to log must not hide
+    /// the migration's own error.
+    fn event(&mut self, t: &Tracking, m: &Migration, event: &str, ms: Option<f64>, detail: Option<&str>) {
+        let _ = self.insert_event(t, m, event, ms, detail);
+    }
+}

@@ -1,0 +1,55 @@
+//! The runtime of `migrate`: the migration model, the folder scanner and
+//! validator, checksums, the database backends and the runner.
+//!
+//! Services use it through the `migrate` crate and its
+//! `embed_migrations!` macro; the macro calls [`scan`] at build time, and
+//! [`Migrations::from_dir`] calls the same scanner at run time.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+//! # #[cfg(feature = "sqlite")] {
+//! let mut conn = rusqlite::Connection::open("app.db")?;
+//! let report = migrations.run(&mut conn)?;
+//! println!("{report}");
+//! # }
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+mod backend;
+mod checksum;
+mod directives;
+mod error;
+mod migration;
+mod problem;
+mod report;
+mod runner;
+mod scan;
+mod sql;
+mod version;
+
+pub use backend::Database;
+pub use error::Error;
+pub use migration::{Migration, Migrations};
+pub use problem::{Problem, Rule, ScanError};
+pub use report::{AppliedMigration, Report};
+pub use runner::{Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
+pub use scan::{scan, ScannedSet};
+
+#[cfg(feature = "postgres")]
+#[doc(no_inline)]
+pub use postgres;
+#[cfg(feature = "sqlite")]
+#[doc(no_inline)]
+pub use rusqlite;
+
+/// Support for the code `embed_migrations!` generates. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::migration::private::{migration, migrations, StaticScript};
+    pub use crate::migration::Migration;
+}

@@ -1,0 +1,168 @@
+//! What the scanner reports: a [`Problem`] per broken rule, gathered in a
+//! [`ScanError`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A validation rule of the migrations folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// The folder does not exist or cannot be read.
+    MissingFolder,
+    /// A file or folder that is neither a migration, hidden, nor a README.
+    UnexpectedFile,
+    /// A `.sql` file whose name does not fit `NNNN_snake_name.up.sql` or
+    /// `NNNN_snake_name.down.sql`.
+    InvalidName,
+    /// A 14-digit version that is not a valid UTC date and time.
+    InvalidTimestamp,
+    /// Two migrations with the same version.
+    DuplicateVersion,
+    /// A missing version in a sequence.
+    SequenceGap,
+    /// Sequence numbers and timestamps in the same set.
+    MixedSchemes,
+    /// An up file without a down file (and not irreversible).
+    MissingDown,
+    /// A down file without its up file.
+    DownWithoutUp,
+    /// An irreversible migration that also has a down file.
+    IrreversibleWithDown,
+    /// An up file with no statement.
+    EmptyUp,
+    /// A file that is not valid UTF-8.
+    NotUtf8,
+    /// A string, identifier, comment or dollar-quoted body left open.
+    UnterminatedLiteral,
+    /// `BEGIN`, `COMMIT` or `ROLLBACK` in a migration that runs in a
+    /// transaction of the runner's.
+    TransactionControl,
+    /// A `-- migrate:` directive that does not exist or is misplaced.
+    InvalidDirective,
+    /// A file that exists but cannot be read.
+    Unreadable,
+}
+
+impl Rule {
+    /// The rule's short name, as shown in messages.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::MissingFolder => "missing-folder",
+            Rule::UnexpectedFile => "unexpected-file",
+            Rule::InvalidName => "invalid-name",
+            Rule::InvalidTimestamp => "invalid-timestamp",
+            Rule::DuplicateVersion => "duplicate-version",
+            Rule::SequenceGap => "sequence-gap",
+            Rule::MixedSchemes => "mixed-schemes",
+            Rule::MissingDown => "missing-down",
+            Rule::DownWithoutUp => "down-without-up",
+            Rule::IrreversibleWithDown => "irreversible-with-down",
+            Rule::EmptyUp => "empty-up",
+            Rule::NotUtf8 => "not-utf8",
+            Rule::UnterminatedLiteral => "unterminated-literal",
+            Rule::TransactionControl => "transaction-control",
+            Rule::InvalidDirective => "invalid-directive",
+            Rule::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One broken rule: the file, the line (1-based), the rule and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub(crate) file: PathBuf,
+    pub(crate) line: usize,
+    pub(crate) rule: Rule,
+    pub(crate) message: String,
+}
+
+impl Problem {
+    pub(crate) fn new(file: impl Into<PathBuf>, line: usize, rule: Rule, message: String) -> Self {
+        Problem {
+            file: file.into(),
+            line,
+            rule,
+            message,
+        }
+    }
+
+    /// The file (or folder) at fault, as the scanner was given it joined with
+    /// the file's name.
+    #[must_use]
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The 1-based line at fault (1 for problems of a whole file).
+    #[must_use]
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The rule that is broken.
+    #[must_use]
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// What is wrong, without the file, line or rule.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Formats the problem with its file shown relative to `base` when it
+    /// lies below it (the macro shows paths relative to the crate).
+    #[must_use]
+    pub fn display_relative_to(&self, base: &Path) -> String {
+        let file = self.file.strip_prefix(base).unwrap_or(&self.file);
+        format!(
+            "{}:{}: {} [{}]",
+            file.display(),
+            self.line,
+            self.message,
+            self.rule
+        )
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_relative_to(Path::new("")))
+    }
+}
+
+/// Every problem found in a migrations folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl ScanError {
+    /// The problems, ordered by file and line.
+    #[must_use]
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "{n} problem{} in the migrations folder", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScanError {}

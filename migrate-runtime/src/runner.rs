@@ -1,0 +1,261 @@
+//! The runner: checks the database against the set, takes the lock only when
+//! something is pending, and applies what is pending in version order.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::backend::{AppliedRow, Backend, Database, Status, Tracking};
+use crate::error::Error;
+use crate::migration::{Migration, Migrations};
+use crate::report::{AppliedMigration, Report};
+
+/// The tracking table's default name; its event log is `<name>_events`.
+pub const DEFAULT_TABLE: &str = "migrate_history";
+
+/// How long a runner waits for another runner's lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs a set of migrations with options. Made by [`Migrations::runner`].
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+/// # #[cfg(feature = "postgres")] {
+/// let mut client = postgres::Client::connect("host=localhost user=postgres", postgres::NoTls)?;
+/// let report = migrations
+///     .runner()
+///     .schema("app")
+///     .table("schema_history")
+///     .lock_timeout(std::time::Duration::from_secs(30))
+///     .run(&mut client)?;
+/// println!("{report}");
+/// # }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Runner<'a> {
+    migrations: &'a Migrations,
+    schema: Option<String>,
+    table: String,
+    lock_timeout: Duration,
+}
+
+impl Migrations {
+    /// Applies every pending migration with the default options.
+    ///
+    /// When nothing is pending this takes no lock and costs one round trip.
+    ///
+    /// # Errors
+    /// Refuses to run, changing nothing, when an applied migration's checksum
+    /// differs ([`Error::ChecksumMismatch`]), the database has a migration
+    /// this set lacks ([`Error::UnknownApplied`]), a pending migration is
+    /// older than the newest applied one ([`Error::OutOfOrder`]), or a
+    /// no-transaction migration was left half-applied
+    /// ([`Error::HalfApplied`]). Stops at the first failing migration
+    /// ([`Error::MigrationFailed`]), keeping the ones before it. Also fails on
+    /// a lock timeout or a database error.
+    pub fn run<D: Database>(&self, db: &mut D) -> Result<Report, Error> {
+        self.runner().run(db)
+    }
+
+    /// A runner with options for this set.
+    #[must_use]
+    pub fn runner(&self) -> Runner<'_> {
+        Runner {
+            migrations: self,
+            schema: None,
+            table: DEFAULT_TABLE.to_owned(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+impl Runner<'_> {
+    /// The schema (PostgreSQL) or attached database (SQLite) of the tracking
+    /// tables; by default the connection's current one. PostgreSQL creates
+    /// it if needed.
+    #[must_use]
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    /// The tracking table's name (default [`DEFAULT_TABLE`]); the event log
+    /// is named after it with `_events` appended.
+    #[must_use]
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.table = table.into();
+        self
+    }
+
+    /// How long to wait for another runner's lock before giving up with
+    /// [`Error::LockTimeout`] (default [`DEFAULT_LOCK_TIMEOUT`]).
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Applies every pending migration.
+    ///
+    /// # Errors
+    /// As [`Migrations::run`]; also [`Error::InvalidOption`] for an empty or
+    /// too long table or schema name.
+    pub fn run<D: Database>(&self, db: &mut D) -> Result<Report, Error> {
+        let tracking = Tracking::new(self.schema.as_deref(), &self.table)?;
+        self.run_on(&mut *db.backend(), &tracking)
+    }
+
+    fn run_on(&self, db: &mut dyn Backend, t: &Tracking) -> Result<Report, Error> {
+        let started = Instant::now();
+        let rows = db.read_applied(t)?;
+        let pending = self.check(&rows, t, false)?;
+        if pending.is_empty() && rows.iter().all(|r| r.status == Status::Applied) {
+            return Ok(Report {
+                applied: Vec::new(),
+                version: rows.last().map(|r| r.version),
+                elapsed: started.elapsed(),
+            });
+        }
+
+        let mut db = LockGuard::acquire(db, t, self.lock_timeout)?;
+        db.ensure_tables(t)?;
+        // Another runner may have applied some while we waited.
+        let rows = db.read_applied(t)?;
+        let pending = self.check(&rows, t, true)?;
+        let mut applied = Vec::with_capacity(pending.len());
+        for m in pending {
+            let began = Instant::now();
+            db.apply(t, m, &self.migrations.path_of(m.up_file()))?;
+            applied.push(AppliedMigration {
+                version: m.version(),
+                name: m.name().to_owned(),
+                duration: began.elapsed(),
+                transactional: !m.no_transaction(),
+            });
+        }
+        db.release()?;
+        let version = applied
+            .last()
+            .map(|a| a.version)
+            .or_else(|| rows.last().map(|r| r.version));
+        Ok(Report {
+            applied,
+            version,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Compares the tracking rows with the set and returns what is pending.
+    /// Rows left by an unfinished no-transaction migration are an error only
+    /// under the lock: without it, their runner may still be at work.
+    fn check(&self, rows: &[AppliedRow], t: &Tracking, locked: bool) -> Result<Vec<&Migration>, Error> {
+        let set = self.migrations;
+        let mut applied: BTreeMap<u64, &AppliedRow> = BTreeMap::new();
+        for row in rows {
+            applied.insert(row.version, row);
+            let Some(m) = set.get(row.version) else {
+                return Err(Error::UnknownApplied {
+                    version: row.version,
+                    name: row.name.clone(),
+                });
+            };
+            if row.status != Status::Applied {
+                if locked {
+                    return Err(Error::HalfApplied {
+                        version: row.version,
+                        file: set.path_of(m.up_file()),
+                        status: row.status.as_str().to_owned(),
+                        table: t.display_name(),
+                    });
+                }
+                continue;
+            }
+            if row.checksum != m.checksum() {
+                return Err(Error::ChecksumMismatch {
+                    version: row.version,
+                    name: m.name().to_owned(),
+                    file: set.path_of(m.up_file()),
+                    expected: row.checksum.clone(),
+                    found: m.checksum().to_owned(),
+                });
+            }
+        }
+        let pending: Vec<&Migration> = set.iter().filter(|m| !applied.contains_key(&m.version())).collect();
+        if let (Some(first), Some(&latest)) = (pending.first(), applied.keys().next_back()) {
+            if first.version() < latest {
+                return Err(Error::OutOfOrder {
+                    version: first.version(),
+                    file: set.path_of(first.up_file()),
+                    latest_applied: latest,
+                });
+            }
+        }
+        Ok(pending)
+    }
+}
+
+/// Holds the migration lock; releases it when dropped, also on error or
+/// panic. Waiting polls with `try_lock`, so a waiter holds no transaction
+/// or snapshot that the lock holder's `CREATE INDEX CONCURRENTLY` would wait
+/// for.
+struct LockGuard<'a, 'b> {
+    db: &'a mut (dyn Backend + 'b),
+    tracking: &'a Tracking,
+    held: bool,
+}
+
+impl<'a, 'b> LockGuard<'a, 'b> {
+    fn acquire(db: &'a mut (dyn Backend + 'b), tracking: &'a Tracking, timeout: Duration) -> Result<Self, Error> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        while !db.try_lock(tracking)? {
+            let waited = started.elapsed();
+            if waited >= timeout {
+                return Err(Error::LockTimeout {
+                    waited,
+                    table: tracking.display_name(),
+                });
+            }
+            thread::sleep(pause.min(timeout - waited));
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+        Ok(LockGuard {
+            db,
+            tracking,
+            held: true,
+        })
+    }
+
+    fn release(mut self) -> Result<(), Error> {
+        self.held = false;
+        self.db.unlock(self.tracking)
+    }
+}
+
+impl Drop for LockGuard<'_, '_> {
+    fn drop(&mut self) {
+        if self.held {
+            // Best effort: if the connection is gone, the server (or the
+            // operating system, for SQLite's lock file) has released it.
+            let _ = self.db.unlock(self.tracking);
+        }
+    }
+}
+
+impl<'b> Deref for LockGuard<'_, 'b> {
+    type Target = dyn Backend + 'b;
+
+    fn deref(&self) -> &Self::Target {
+        self.db
+    }
+}
+
+impl DerefMut for LockGuard<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.db
+    }
+}

@@ -1,0 +1,368 @@
+//! A small SQL lexer: enough to split a script into statements, find header
+//! comments and map byte offsets to lines and columns.
+//!
+//! It understands `--` and nested `/* */` comments, `'…'` strings (with `''`
+//! and, for `E'…'`, backslash escapes), `"…"`, `` `…` `` and `[…]`
+//! identifiers, `$tag$…$tag$` bodies, and the `BEGIN … END` bodies of
+//! SQLite triggers and PostgreSQL `BEGIN ATOMIC` functions, where a `;` does
+//! not end the statement. It does not parse SQL: the server does that.
+
+/// One statement of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Statement {
+    /// Byte offset of the first token (after leading comments and blanks).
+    pub start: usize,
+    /// Byte offset just past the statement's last token (before the `;`).
+    pub end: usize,
+    /// Upper-cased leading keywords (up to three), used to classify it.
+    pub keywords: Vec<String>,
+}
+
+/// A literal or comment that runs to the end of the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unterminated {
+    /// Byte offset where it opens.
+    pub start: usize,
+    /// What it is, for the error message.
+    pub what: &'static str,
+}
+
+/// Splits `sql` into statements.
+///
+/// # Errors
+/// Returns where an unterminated string, identifier, comment or dollar-quoted
+/// body starts.
+pub(crate) fn split(sql: &str) -> Result<Vec<Statement>, Unterminated> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // State of the statement being read.
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    let mut keywords: Vec<String> = Vec::new();
+    let mut compound = false; // a trigger or BEGIN ATOMIC body
+    let mut depth = 0usize; // BEGIN/CASE … END nesting inside such a body
+    let mut prev_word = String::new();
+
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            i = line_end(b, i);
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = block_comment_end(b, i)?;
+            continue;
+        }
+        if c == b';' && depth == 0 {
+            if let Some(s) = start.take() {
+                out.push(Statement {
+                    start: s,
+                    end,
+                    keywords: std::mem::take(&mut keywords),
+                });
+            }
+            compound = false;
+            prev_word.clear();
+            i += 1;
+            continue;
+        }
+        start.get_or_insert(i);
+        let mut was_word = false;
+        i = match c {
+            b'\'' => quoted_end(b, i, b'\'', false, "string")?,
+            b'"' => quoted_end(b, i, b'"', false, "quoted identifier")?,
+            b'`' => quoted_end(b, i, b'`', false, "quoted identifier")?,
+            b'[' if !keywords.is_empty() && sqlite_bracket(&prev_word) => {
+                quoted_end(b, i, b']', false, "bracketed identifier")?
+            }
+            b'$' => match dollar_tag(b, i) {
+                Some(tag_end) => dollar_body_end(b, i, tag_end)?,
+                None => i + 1,
+            },
+            c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                let w_end = word_end(b, i);
+                let word = sql[i..w_end].to_ascii_uppercase();
+                // E'…' and e'…' strings take backslash escapes.
+                if (word == "E") && b.get(w_end) == Some(&b'\'') {
+                    quoted_end(b, w_end, b'\'', true, "string")?
+                } else {
+                    was_word = true;
+                    if keywords.len() < 3 {
+                        keywords.push(word.clone());
+                        if is_trigger_start(&keywords) {
+                            compound = true;
+                        }
+                    }
+                    if word == "ATOMIC" && prev_word == "BEGIN" {
+                        compound = true;
+                        depth += 1;
+                    } else if compound {
+                        match word.as_str() {
+                            "BEGIN" | "CASE" => depth += 1,
+                            "END" => depth = depth.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
+                    prev_word = word;
+                    w_end
+                }
+            }
+            _ => i + 1,
+        };
+        if !was_word {
+            prev_word.clear();
+        }
+        end = i;
+    }
+    if let Some(s) = start {
+        out.push(Statement {
+            start: s,
+            end,
+            keywords,
+        });
+    }
+    Ok(out)
+}
+
+fn is_trigger_start(kw: &[String]) -> bool {
+    // CREATE TRIGGER, CREATE TEMP TRIGGER, CREATE TEMPORARY TRIGGER. PostgreSQL
+    // triggers have no BEGIN … END body, so counting there is harmless: a
+    // PostgreSQL CREATE TRIGGER never contains BEGIN or CASE outside quotes.
+    kw.first().map(String::as_str) == Some("CREATE")
+        && kw.iter().any(|w| w == "TRIGGER")
+}
+
+fn sqlite_bracket(prev_word: &str) -> bool {
+    // `[` opens an identifier in SQLite, but is an array subscript or type
+    // suffix in PostgreSQL (`int[]`, `a[1]`). Only treat it as an identifier
+    // right after a keyword that expects a name.
+    matches!(
+        prev_word,
+        "TABLE" | "INTO" | "FROM" | "UPDATE" | "ON" | "INDEX" | "VIEW" | "JOIN" | "EXISTS"
+    )
+}
+
+fn line_end(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p + 1)
+}
+
+fn block_comment_end(b: &[u8], start: usize) -> Result<usize, Unterminated> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Err(Unterminated {
+        start,
+        what: "block comment",
+    })
+}
+
+fn quoted_end(
+    b: &[u8],
+    start: usize,
+    close: u8,
+    backslash: bool,
+    what: &'static str,
+) -> Result<usize, Unterminated> {
+    let mut i = start + 1;
+    while i < b.len() {
+        let c = b[i];
+        if backslash && c == b'\\' {
+            i += 2;
+            continue;
+        }
+        if c == close {
+            // A doubled quote is an escaped quote.
+            if b.get(i + 1) == Some(&close) && close != b']' {
+                i += 2;
+                continue;
+            }
+            return Ok(i + 1);
+        }
+        i += 1;
+    }
+    Err(Unterminated { start, what })
+}
+
+/// If a dollar-quote tag (`$$` or `$name$`) opens at `i`, returns the offset
+/// just past it.
+fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if b.get(j).is_some_and(u8::is_ascii_digit) {
+        return None; // `$1` is a parameter
+    }
+    while let Some(&c) = b.get(j) {
+        if c == b'$' {
+            return Some(j + 1);
+        }
+        if !(c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80) {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unterminated> {
+    let tag = &b[start..tag_end];
+    b[tag_end..]
+        .windows(tag.len())
+        .position(|w| w == tag)
+        .map(|p| tag_end + p + tag.len())
+        .ok_or(Unterminated {
+            start,
+            what: "dollar-quoted string",
+        })
+}
+
+fn word_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && (b[j] == b'_' || b[j] == b'$' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)
+    {
+        j += 1;
+    }
+    j
+}
+
+/// The 1-based line and column (in characters) of byte offset `offset`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+/// The byte offset of the character at 0-based index `chars`.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl Statement {
+    /// Whether this statement opens, ends or aborts a transaction (which a
+    /// migration run inside the runner's own transaction must not do).
+    pub(crate) fn is_transaction_control(&self) -> bool {
+        let kw: Vec<&str> = self.keywords.iter().map(String::as_str).collect();
+        match kw.as_slice() {
+            ["BEGIN", "ATOMIC", ..] => false,
+            ["BEGIN" | "COMMIT" | "END" | "ABORT", ..] => true,
+            ["START", "TRANSACTION", ..] => true,
+            ["ROLLBACK", "TO", ..] => false,
+            ["ROLLBACK", "TRANSACTION" | "WORK", "TO", ..] => false,
+            ["ROLLBACK", ..] => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        split(sql)
+            .unwrap()
+            .iter()
+            .map(|s| &sql[s.start..s.end])
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_semicolons_outside_literals() {
+        let sql = "-- head\nCREATE TABLE a (x text default ';');\n/* ; */ INSERT INTO a VALUES ($$;$$), ($t$ $$ ; $t$);\nSELECT E'\\';' ; select 1";
+        assert_eq!(
+            texts(sql),
+            vec![
+                "CREATE TABLE a (x text default ';')",
+                "INSERT INTO a VALUES ($$;$$), ($t$ $$ ; $t$)",
+                "SELECT E'\\';'",
+                "select 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_trigger_and_atomic_bodies_whole() {
+        let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = CASE WHEN 1 THEN 2 END; DELETE FROM c; END;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert!(t[0].ends_with("END"));
+        assert!(t[1].ends_with("END"));
+        assert_eq!(t[2], "SELECT 3");
+    }
+
+    #[test]
+    fn nested_block_comments_and_parameters() {
+        let sql = "/* a /* b */ ; */ SELECT $1; SELECT arr[1] FROM t;";
+        assert_eq!(texts(sql), vec!["SELECT $1", "SELECT arr[1] FROM t"]);
+    }
+
+    #[test]
+    fn reports_unterminated_literals() {
+        for (sql, what, start) in [
+            ("SELECT 'abc", "string", 7),
+            ("SELECT $x$ abc $y$", "dollar-quoted string", 7),
+            ("SELECT 1 /* never closed", "block comment", 9),
+            ("SELECT \"abc", "quoted identifier", 7),
+        ] {
+            let e = split(sql).unwrap_err();
+            assert_eq!((e.what, e.start), (what, start), "{sql}");
+        }
+    }
+
+    #[test]
+    fn classifies_transaction_control() {
+        let kinds: Vec<bool> = split(
+            "BEGIN; COMMIT; END; ROLLBACK; START TRANSACTION; ROLLBACK TO SAVEPOINT s; SAVEPOINT s; SELECT 1; ABORT",
+        )
+        .unwrap()
+        .iter()
+        .map(Statement::is_transaction_control)
+        .collect();
+        assert_eq!(
+            kinds,
+            vec![true, true, true, true, true, false, false, false, true]
+        );
+    }
+
+    #[test]
+    fn maps_offsets_to_lines_and_columns() {
+        let text = "ab\nçd\nef";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, 5), (2, 2)); // after the two-byte ç
+        assert_eq!(line_col(text, 8), (3, 2));
+        assert_eq!(char_to_byte(text, 4), 5);
+    }
+}

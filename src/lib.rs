@@ -1,0 +1,49 @@
+//! SQL migrations checked at build time, embedded in the binary, and applied
+//! safely on PostgreSQL and SQLite.
+//!
+//! ```no_run
+//! static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("./migrations");
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let url = std::env::var("DATABASE_URL")?;
+//!     let mut client = migrate::postgres::Client::connect(&url, migrate::postgres::NoTls)?;
+//!     let report = MIGRATIONS.run(&mut client)?;
+//!     println!("{report}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The folder holds `NNNN_name.up.sql` and `NNNN_name.down.sql` pairs
+//! (versions in a gap-free sequence from 1, or 14-digit UTC timestamps).
+//! A malformed folder fails the build with every problem named. At run
+//! time, [`Migrations::run`] applies what is pending, each migration in its
+//! own transaction with its tracking row, under a lock that is taken only
+//! when something is pending; it refuses to run when an applied migration
+//! was edited, is unknown to the binary, or would be applied out of order.
+//!
+//! To have cargo notice newly added files, add a one-line `build.rs`:
+//!
+//! ```ignore
+//! fn main() { println!("cargo:rerun-if-changed=migrations"); }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use migrate_macros::embed_migrations;
+pub use migrate_runtime::{
+    AppliedMigration, Database, Error, Migration, Migrations, Problem, Report, Rule, Runner,
+    ScanError, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE,
+};
+
+/// The `postgres` crate this build uses, so that clients match.
+#[cfg(feature = "postgres")]
+pub use migrate_runtime::postgres;
+
+/// The `rusqlite` crate this build uses, so that connections match.
+#[cfg(feature = "sqlite")]
+pub use migrate_runtime::rusqlite;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use migrate_runtime::__private::*;
+}
