@@ -94,6 +94,17 @@ fn manifest_dir(lit: &LitStr) -> syn::Result<PathBuf> {
         .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
         .map(PathBuf::from)
         .filter(|p| p.is_absolute() || p.as_os_str().len() > 0)
-        .map(|p| if p.is_absolute() { p } else { Path::new(".").join(p) })
-        .ok_or_else(|| syn::Error::new(lit.span(), "CARGO_MANIFEST_DIR is not set; build with cargo"))
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                Path::new(".").join(p)
+            }
+        })
+        .ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                "CARGO_MANIFEST_DIR is not set; build with cargo",
+            )
+        })
 }

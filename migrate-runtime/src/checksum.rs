@@ -38,9 +38,14 @@ mod tests {
     #[test]
     fn line_endings_and_bom_do_not_change_the_checksum() {
         let lf = checksum(&normalize("CREATE TABLE a (x int);\nSELECT 1;\n"));
-        let crlf = checksum(&normalize("\u{feff}CREATE TABLE a (x int);\r\nSELECT 1;\r\n"));
+        let crlf = checksum(&normalize(
+            "\u{feff}CREATE TABLE a (x int);\r\nSELECT 1;\r\n",
+        ));
         assert_eq!(lf, crlf);
-        assert_ne!(lf, checksum(&normalize("CREATE TABLE a (x int);\nSELECT 2;\n")));
+        assert_ne!(
+            lf,
+            checksum(&normalize("CREATE TABLE a (x int);\nSELECT 2;\n"))
+        );
     }
 
     #[test]

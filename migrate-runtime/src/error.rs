@@ -185,7 +185,10 @@ impl fmt::Display for MigrationFailedDisplay<'_> {
                 "\n  the migration runs without a transaction: what ran before the failure stays (a failed CREATE INDEX CONCURRENTLY leaves an invalid index) and it is marked `failed` in the tracking table, which stops later runs until it is resolved"
             )?;
         } else {
-            write!(f, "\n  its transaction was rolled back; earlier migrations stay applied")?;
+            write!(
+                f,
+                "\n  its transaction was rolled back; earlier migrations stay applied"
+            )?;
         }
         Ok(())
     }

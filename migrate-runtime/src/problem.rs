@@ -157,7 +157,11 @@ impl ScanError {
 impl fmt::Display for ScanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{n} problem{} in the migrations folder", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in the migrations folder",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             write!(f, "\n  {p}")?;
         }

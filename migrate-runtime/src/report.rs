@@ -91,7 +91,13 @@ impl fmt::Display for Report {
             Millis(self.elapsed)
         )?;
         for m in &self.applied {
-            write!(f, "\n  {:>4} {:<40} {:>10}", m.version, m.name, Millis(m.duration).to_string())?;
+            write!(
+                f,
+                "\n  {:>4} {:<40} {:>10}",
+                m.version,
+                m.name,
+                Millis(m.duration).to_string()
+            )?;
             if !m.transactional {
                 f.write_str("  (no transaction)")?;
             }

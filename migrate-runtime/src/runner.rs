@@ -152,7 +152,12 @@ impl Runner<'_> {
     /// Compares the tracking rows with the set and returns what is pending.
     /// Rows left by an unfinished no-transaction migration are an error only
     /// under the lock: without it, their runner may still be at work.
-    fn check(&self, rows: &[AppliedRow], t: &Tracking, locked: bool) -> Result<Vec<&Migration>, Error> {
+    fn check(
+        &self,
+        rows: &[AppliedRow],
+        t: &Tracking,
+        locked: bool,
+    ) -> Result<Vec<&Migration>, Error> {
         let set = self.migrations;
         let mut applied: BTreeMap<u64, &AppliedRow> = BTreeMap::new();
         for row in rows {
@@ -184,7 +189,10 @@ impl Runner<'_> {
                 });
             }
         }
-        let pending: Vec<&Migration> = set.iter().filter(|m| !applied.contains_key(&m.version())).collect();
+        let pending: Vec<&Migration> = set
+            .iter()
+            .filter(|m| !applied.contains_key(&m.version()))
+            .collect();
         if let (Some(first), Some(&latest)) = (pending.first(), applied.keys().next_back()) {
             if first.version() < latest {
                 return Err(Error::OutOfOrder {
@@ -209,7 +217,11 @@ struct LockGuard<'a, 'b> {
 }
 
 impl<'a, 'b> LockGuard<'a, 'b> {
-    fn acquire(db: &'a mut (dyn Backend + 'b), tracking: &'a Tracking, timeout: Duration) -> Result<Self, Error> {
+    fn acquire(
+        db: &'a mut (dyn Backend + 'b),
+        tracking: &'a Tracking,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         while !db.try_lock(tracking)? {

@@ -189,17 +189,28 @@ fn parse_file_name(path: &Path, file_name: &str, problems: &mut Vec<Problem>) ->
 
 fn is_snake_name(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .split('_')
-            .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && name.split('_').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// Reads and checks one file's text.
-fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem>) -> Option<(String, Directives)> {
+fn read(
+    path: &Path,
+    direction: Direction,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Directives)> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(Problem::new(path, 1, Rule::Unreadable, format!("cannot read the file: {e}")));
+            problems.push(Problem::new(
+                path,
+                1,
+                Rule::Unreadable,
+                format!("cannot read the file: {e}"),
+            ));
             return None;
         }
     };
@@ -212,7 +223,10 @@ fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem>) -> Optio
                 path,
                 line,
                 Rule::NotUtf8,
-                format!("file is not valid UTF-8 (byte {} is invalid)", good.len() + 1),
+                format!(
+                    "file is not valid UTF-8 (byte {} is invalid)",
+                    good.len() + 1
+                ),
             ));
             return None;
         }
@@ -232,7 +246,13 @@ fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem>) -> Optio
         }
     };
     let header_end = statements.first().map_or(text.len(), |s| s.start);
-    let directives = directives::parse(path, &text, header_end, direction == Direction::Up, problems);
+    let directives = directives::parse(
+        path,
+        &text,
+        header_end,
+        direction == Direction::Up,
+        problems,
+    );
     if direction == Direction::Up && statements.is_empty() {
         problems.push(Problem::new(
             path,
@@ -300,7 +320,10 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
                     dir.join(&d.file_name),
                     1,
                     Rule::IrreversibleWithDown,
-                    format!("{} is marked `-- migrate:irreversible` but has this down file", up.file_name),
+                    format!(
+                        "{} is marked `-- migrate:irreversible` but has this down file",
+                        up.file_name
+                    ),
                 ));
                 None
             }
@@ -347,7 +370,9 @@ fn up_name(down_file: &str) -> String {
 fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) {
     let mut versions: BTreeMap<u64, (&str, Scheme)> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.direction == Direction::Up) {
-        versions.entry(e.version).or_insert((&e.file_name, e.scheme));
+        versions
+            .entry(e.version)
+            .or_insert((&e.file_name, e.scheme));
     }
     let count = |s| versions.values().filter(|(_, v)| *v == s).count();
     let (sequences, timestamps) = (count(Scheme::Sequence), count(Scheme::Timestamp));
@@ -383,7 +408,9 @@ fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>
                 dir.join(file),
                 1,
                 Rule::SequenceGap,
-                format!("{missing} before version {v}; sequence numbers start at 1 and have no gaps"),
+                format!(
+                    "{missing} before version {v}; sequence numbers start at 1 and have no gaps"
+                ),
             ));
         }
         expected = v + 1;

@@ -133,8 +133,7 @@ fn is_trigger_start(kw: &[String]) -> bool {
     // CREATE TRIGGER, CREATE TEMP TRIGGER, CREATE TEMPORARY TRIGGER. PostgreSQL
     // triggers have no BEGIN … END body, so counting there is harmless: a
     // PostgreSQL CREATE TRIGGER never contains BEGIN or CASE outside quotes.
-    kw.first().map(String::as_str) == Some("CREATE")
-        && kw.iter().any(|w| w == "TRIGGER")
+    kw.first().map(String::as_str) == Some("CREATE") && kw.iter().any(|w| w == "TRIGGER")
 }
 
 fn sqlite_bracket(prev_word: &str) -> bool {
@@ -239,7 +238,8 @@ fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unte
 
 fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    while j < b.len() && (b[j] == b'_' || b[j] == b'$' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)
+    while j < b.len()
+        && (b[j] == b'_' || b[j] == b'$' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)
     {
         j += 1;
     }
@@ -259,7 +259,9 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// The byte offset of the character at 0-based index `chars`.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(b, _)| b)
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {

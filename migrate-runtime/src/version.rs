@@ -34,7 +34,10 @@ pub(crate) fn parse(digits: &str) -> Result<(u64, Scheme), (Rule, String)> {
     }
     if digits.len() == TIMESTAMP_DIGITS {
         return match check_timestamp(digits) {
-            Ok(()) => Ok((digits.parse().expect("14 digits fit in u64"), Scheme::Timestamp)),
+            Ok(()) => Ok((
+                digits.parse().expect("14 digits fit in u64"),
+                Scheme::Timestamp,
+            )),
             Err(why) => Err((
                 Rule::InvalidTimestamp,
                 format!("14-digit version `{digits}` is not a UTC timestamp YYYYMMDDHHMMSS: {why}"),
@@ -95,8 +98,14 @@ mod tests {
             parse("20240229235959"),
             Ok((20_240_229_235_959, Scheme::Timestamp))
         );
-        assert_eq!(parse("20230229000000").unwrap_err().0, Rule::InvalidTimestamp);
-        assert_eq!(parse("20231301000000").unwrap_err().0, Rule::InvalidTimestamp);
+        assert_eq!(
+            parse("20230229000000").unwrap_err().0,
+            Rule::InvalidTimestamp
+        );
+        assert_eq!(
+            parse("20231301000000").unwrap_err().0,
+            Rule::InvalidTimestamp
+        );
         assert_eq!(parse("0000").unwrap_err().0, Rule::InvalidName);
         assert_eq!(parse("12345678901").unwrap_err().0, Rule::InvalidName);
         assert_eq!(parse("1a").unwrap_err().0, Rule::InvalidName);

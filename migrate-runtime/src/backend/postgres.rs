@@ -150,7 +150,12 @@ CREATE TABLE IF NOT EXISTS {events} (
 const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
 
 impl Pg<'_> {
-    fn apply_in_transaction(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    fn apply_in_transaction(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        file: &str,
+    ) -> Result<(), Error> {
         let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
         let script = format!(
             "{PREFIX}{up}\n;\n\
@@ -281,7 +286,8 @@ impl Failure {
                 code: None,
             };
         };
-        let (line, column) = position(db, text, prefix_chars).map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let (line, column) =
+            position(db, text, prefix_chars).map_or((None, None), |(l, c)| (Some(l), Some(c)));
         Failure {
             line,
             column,

@@ -180,7 +180,10 @@ CREATE TABLE IF NOT EXISTS {events} (
                 let _ = self.conn.execute_batch("ROLLBACK");
             } else {
                 let _ = self.conn.execute(
-                    &format!("UPDATE {} SET status = 'failed' WHERE version = ?1", t.history),
+                    &format!(
+                        "UPDATE {} SET status = 'failed' WHERE version = ?1",
+                        t.history
+                    ),
                     [version_i64(m)],
                 );
             }
@@ -281,14 +284,29 @@ impl Lite<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     t.events
                 ),
-                params![version_i64(m), m.name(), event, m.checksum(), ms, actor(), detail],
+                params![
+                    version_i64(m),
+                    m.name(),
+                    event,
+                    m.checksum(),
+                    ms,
+                    actor(),
+                    detail
+                ],
             )
             .map(drop)
     }
 
     /// Logs an event outside any transaction; failing to log must not hide
     /// the migration's own error.
-    fn event(&mut self, t: &Tracking, m: &Migration, event: &str, ms: Option<f64>, detail: Option<&str>) {
+    fn event(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        event: &str,
+        ms: Option<f64>,
+        detail: Option<&str>,
+    ) {
         let _ = self.insert_event(t, m, event, ms, detail);
     }
 }
