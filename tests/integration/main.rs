@@ -1,1 +1,11 @@
-//! Integration tests.
+//! Integration tests: one binary, a module per area. PostgreSQL tests use a
+//! fresh database each (server from `MIGRATE_TEST_PG`, default
+//! 127.0.0.1:5432 as postgres); they skip loudly when no server is reachable,
+//! except in CI (`CI=true`), where they fail.
+
+mod concurrency;
+mod embed;
+mod fixtures;
+mod postgres;
+mod sqlite;
+mod support;

@@ -1,0 +1,111 @@
+//! The macro's embedded sets against the scanner, and rebuilds.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use migrate::Migrations;
+
+use crate::fixtures::*;
+
+#[test]
+fn embedded_sets_equal_the_scanners_result() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (set, dir) in [
+        (&EXAMPLE, "migrations"),
+        (&QUICKSTART, "examples/quickstart/migrations"),
+        (&BASIC, "tests/fixtures/basic"),
+        (&CONCURRENT_INDEX, "tests/fixtures/concurrent_index"),
+        (&SLOW_INDEX, "tests/fixtures/slow_index"),
+    ] {
+        let scanned = Migrations::from_dir(root.join(dir)).expect("the folder is valid");
+        assert!(!scanned.is_empty());
+        assert!(
+            set.iter().eq(scanned.iter()),
+            "{dir}: embedded and scanned sets differ"
+        );
+        assert_eq!(set.dir(), dir);
+    }
+}
+
+#[test]
+fn embedded_set_carries_sql_directives_and_checksums() {
+    let m = CONCURRENT_INDEX.get(2).expect("version 2");
+    assert!(m.no_transaction());
+    assert!(m.up_sql().contains("CREATE INDEX CONCURRENTLY"));
+    assert_eq!(m.up_file(), "0002_index_items_name.up.sql");
+    assert!(m.checksum().starts_with("sha256:") && m.checksum().len() == 7 + 64);
+    assert!(EXAMPLE.iter().all(|m| m.down_sql().is_some()));
+}
+
+/// A crate outside this workspace that embeds a folder, with the one-line
+/// `build.rs` of the README: adding a file and editing one are both seen by
+/// the next `cargo run`, with no other step.
+#[test]
+fn added_and_edited_files_are_embedded_on_the_next_build() {
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild_probe");
+    let _ = fs::remove_dir_all(work.join("migrations"));
+    fs::create_dir_all(work.join("src")).unwrap();
+    fs::create_dir_all(work.join("migrations")).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    fs::write(
+        work.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"rebuild_probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nmigrate = {{ path = {root:?}, default-features = false }}\n\n[workspace]\n"
+        ),
+    )
+    .unwrap();
+    fs::copy(Path::new(root).join("Cargo.lock"), work.join("Cargo.lock")).unwrap();
+    fs::write(
+        work.join("build.rs"),
+        "fn main() { println!(\"cargo:rerun-if-changed=migrations\"); }\n",
+    )
+    .unwrap();
+    fs::write(
+        work.join("src/main.rs"),
+        "static M: migrate::Migrations = migrate::embed_migrations!(\"migrations\");\n\
+         fn main() { for m in &M { println!(\"{} {}\", m.version(), m.checksum()); } }\n",
+    )
+    .unwrap();
+    let write = |name: &str, sql: &str| fs::write(work.join("migrations").join(name), sql).unwrap();
+    write("0001_first.up.sql", "CREATE TABLE first (id int);\n");
+    write("0001_first.down.sql", "DROP TABLE first;\n");
+
+    let run = || {
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            .args(["run", "--quiet"])
+            .current_dir(&work)
+            .env_remove("RUSTFLAGS")
+            .env("CARGO_TARGET_DIR", work.join("target"))
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run();
+    assert_eq!(first.lines().count(), 1, "{first}");
+
+    write("0002_second.up.sql", "CREATE TABLE second (id int);\n");
+    write("0002_second.down.sql", "DROP TABLE second;\n");
+    let second = run();
+    assert_eq!(
+        second.lines().count(),
+        2,
+        "the added migration is embedded: {second}"
+    );
+
+    write("0001_first.up.sql", "CREATE TABLE first (id bigint);\n");
+    let third = run();
+    let before: Vec<&str> = second.lines().collect();
+    let after: Vec<&str> = third.lines().collect();
+    assert_ne!(
+        before[0], after[0],
+        "the edited migration's checksum changed"
+    );
+    assert_eq!(before[1], after[1]);
+}

@@ -1,0 +1,43 @@
+//! The fixture sets, embedded by the macro (folders under `tests/fixtures/`).
+
+use migrate::{embed_migrations, Migrations};
+
+/// The example schema of the repository.
+pub static EXAMPLE: Migrations = embed_migrations!("migrations");
+/// The quickstart's SQLite set.
+pub static QUICKSTART: Migrations = embed_migrations!("examples/quickstart/migrations");
+/// Three portable migrations; the third inserts one row, so a double
+/// application would show.
+pub static BASIC: Migrations = embed_migrations!("tests/fixtures/basic");
+/// `BASIC` with migration 2 edited after the fact.
+pub static BASIC_EDITED: Migrations = embed_migrations!("tests/fixtures/basic_edited");
+/// The first two migrations of `BASIC`: an older binary.
+pub static BASIC_SHORT: Migrations = embed_migrations!("tests/fixtures/basic_short");
+/// Two migrations of `BASIC`, then one that fails on line 5.
+pub static FAILING: Migrations = embed_migrations!("tests/fixtures/failing");
+/// Timestamps 2024-01 and 2024-03.
+pub static OOO_OLD: Migrations = embed_migrations!("tests/fixtures/ooo_old");
+/// Timestamps 2024-01, 2024-02 (new, older than the newest applied) and 2024-03.
+pub static OOO_NEW: Migrations = embed_migrations!("tests/fixtures/ooo_new");
+/// PostgreSQL: a failure without an error position (division by zero).
+pub static FAILING_RUNTIME: Migrations = embed_migrations!("tests/fixtures/failing_runtime");
+/// PostgreSQL: a no-transaction `CREATE INDEX CONCURRENTLY` between two
+/// transactional migrations.
+pub static CONCURRENT_INDEX: Migrations = embed_migrations!("tests/fixtures/concurrent_index");
+/// PostgreSQL: a no-transaction migration whose second statement fails.
+pub static HALF_APPLIED: Migrations = embed_migrations!("tests/fixtures/half_applied");
+/// PostgreSQL: a `CREATE INDEX CONCURRENTLY` that takes a few seconds.
+pub static SLOW_INDEX: Migrations = embed_migrations!("tests/fixtures/slow_index");
+/// SQLite: a no-transaction `VACUUM`.
+pub static SQLITE_NO_TRANSACTION: Migrations =
+    embed_migrations!("tests/fixtures/sqlite_no_transaction");
+
+/// A set by name, for child processes.
+pub fn by_name(name: &str) -> &'static Migrations {
+    match name {
+        "basic" => &BASIC,
+        "slow_index" => &SLOW_INDEX,
+        "quickstart" => &QUICKSTART,
+        other => panic!("no fixture set {other}"),
+    }
+}

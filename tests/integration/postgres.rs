@@ -1,0 +1,357 @@
+//! The runtime contract on PostgreSQL.
+
+use std::time::Duration;
+
+use migrate::Error;
+
+use crate::fixtures::*;
+use crate::support::*;
+
+macro_rules! pg_db {
+    ($name:expr) => {
+        match PgDb::create($name) {
+            Some(db) => db,
+            None => return,
+        }
+    };
+}
+
+#[test]
+fn fresh_apply_creates_every_table_and_second_run_is_a_no_op() {
+    let db = pg_db!("fresh");
+    let mut client = db.connect();
+    let report = EXAMPLE.run(&mut client).expect("apply the example schema");
+    let applied: Vec<u64> = report.applied().iter().map(|a| a.version()).collect();
+    let expected: Vec<u64> = EXAMPLE.iter().map(|m| m.version()).collect();
+    assert_eq!(applied, expected);
+    assert_eq!(report.version(), expected.last().copied());
+    for table in created_tables(&EXAMPLE) {
+        assert!(pg_table_exists(&mut client, &table), "table {table} exists");
+    }
+    let matview: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_matviews WHERE matviewname = 'user_leaderboard'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(matview, 1, "the leaderboard materialized view exists");
+    let invalid_indexes: i64 = client
+        .query_one("SELECT count(*) FROM pg_index WHERE NOT indisvalid", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(invalid_indexes, 0);
+
+    let events_before = pg_event_counts(&mut client, "apply");
+    let again = EXAMPLE.run(&mut client).expect("second run");
+    assert!(again.is_up_to_date(), "{again}");
+    assert_eq!(again.version(), report.version());
+    assert_eq!(pg_event_counts(&mut client, "apply"), events_before);
+    let checksums: Vec<String> = client
+        .query("SELECT checksum FROM migrate_history ORDER BY version", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let embedded: Vec<&str> = EXAMPLE.iter().map(|m| m.checksum()).collect();
+    assert_eq!(checksums, embedded);
+}
+
+#[test]
+fn every_down_file_undoes_its_up_file() {
+    let db = pg_db!("downs");
+    let mut client = db.connect();
+    EXAMPLE.run(&mut client).expect("apply");
+    // Until rollback exists in the API, run the stored down SQL by hand, in
+    // reverse: the schema must be empty of the set's tables afterwards.
+    for m in EXAMPLE.iter().rev() {
+        client
+            .batch_execute(m.down_sql().expect("a down file"))
+            .unwrap_or_else(|e| panic!("down of {m}: {e}"));
+    }
+    for table in created_tables(&EXAMPLE) {
+        assert!(
+            !pg_table_exists(&mut client, &table),
+            "table {table} dropped"
+        );
+    }
+}
+
+#[test]
+fn drift_is_refused_with_version_file_and_both_checksums() {
+    let db = pg_db!("drift");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    let err = BASIC_EDITED.run(&mut client).unwrap_err();
+    let Error::ChecksumMismatch {
+        version,
+        file,
+        expected,
+        found,
+        ..
+    } = &err
+    else {
+        panic!("expected a checksum mismatch, got {err}");
+    };
+    assert_eq!(*version, 2);
+    assert_eq!(file, "tests/fixtures/basic_edited/0002_create_b.up.sql");
+    assert_eq!(expected, BASIC.get(2).unwrap().checksum());
+    assert_eq!(found, BASIC_EDITED.get(2).unwrap().checksum());
+    assert_ne!(expected, found);
+    let message = err.to_string();
+    assert!(
+        message.contains(expected.as_str()) && message.contains(found.as_str()),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_applied_version_is_refused() {
+    let db = pg_db!("unknown");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    let err = BASIC_SHORT.run(&mut client).unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownApplied { version: 3, name } if name == "record_boot"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_of_order_pending_version_is_refused_and_nothing_is_applied() {
+    let db = pg_db!("ooo");
+    let mut client = db.connect();
+    OOO_OLD.run(&mut client).unwrap();
+    let err = OOO_NEW.run(&mut client).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::OutOfOrder {
+                version: 20_240_201_000_000,
+                latest_applied: 20_240_301_000_000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!pg_table_exists(&mut client, "second"));
+    assert_eq!(
+        pg_versions(&mut client),
+        vec![20_240_101_000_000, 20_240_301_000_000]
+    );
+}
+
+#[test]
+fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
+    let db = pg_db!("failing");
+    let mut client = db.connect();
+    let err = FAILING.run(&mut client).unwrap_err();
+    let Error::MigrationFailed {
+        version,
+        file,
+        line,
+        column,
+        message,
+        code,
+        partial,
+        ..
+    } = &err
+    else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert_eq!(*version, 3);
+    assert_eq!(file, "tests/fixtures/failing/0003_fail_halfway.up.sql");
+    assert_eq!(
+        (*line, *column),
+        (Some(5), Some(13)),
+        "points at no_such_table"
+    );
+    assert!(message.contains("no_such_table"), "{message}");
+    assert_eq!(code.as_deref(), Some("42P01"));
+    assert!(!partial);
+    assert_eq!(pg_versions(&mut client), vec![1, 2]);
+    assert!(pg_table_exists(&mut client, "b"));
+    assert!(
+        !pg_table_exists(&mut client, "c"),
+        "the third migration's table was rolled back"
+    );
+    assert_eq!(pg_event_counts(&mut client, "failure"), vec![(3, 1)]);
+
+    // The lock was released: a second run right away fails the same way
+    // instead of waiting, and no advisory lock is left behind.
+    let again = FAILING
+        .runner()
+        .lock_timeout(Duration::from_secs(2))
+        .run(&mut client)
+        .unwrap_err();
+    assert!(
+        matches!(again, Error::MigrationFailed { version: 3, .. }),
+        "{again}"
+    );
+    let mut other = db.connect();
+    let locks: i64 = other
+        .query_one(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND d.datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(locks, 0);
+}
+
+#[test]
+fn failure_without_server_position_points_at_the_failing_statement() {
+    let db = pg_db!("no_position");
+    let mut client = db.connect();
+    let err = FAILING_RUNTIME.run(&mut client).unwrap_err();
+    let Error::MigrationFailed {
+        version,
+        line,
+        column,
+        code,
+        ..
+    } = &err
+    else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert_eq!(*version, 2);
+    assert_eq!(
+        (*line, *column),
+        (Some(3), Some(3)),
+        "the SELECT 1 / 0 statement"
+    );
+    assert_eq!(code.as_deref(), Some("22012"));
+    assert!(
+        !pg_table_exists(&mut client, "x"),
+        "the replay left nothing behind"
+    );
+    assert_eq!(pg_versions(&mut client), vec![1]);
+}
+
+#[test]
+fn no_transaction_create_index_concurrently_applies() {
+    let db = pg_db!("cic");
+    let mut client = db.connect();
+    let report = CONCURRENT_INDEX.run(&mut client).expect("apply");
+    let transactional: Vec<bool> = report.applied().iter().map(|a| a.transactional()).collect();
+    assert_eq!(transactional, vec![true, false, true]);
+    let valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_name'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(valid);
+    let statuses: Vec<String> = client
+        .query("SELECT status FROM migrate_history ORDER BY version", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(statuses, vec!["applied"; 3]);
+}
+
+#[test]
+fn half_applied_no_transaction_migration_is_marked_and_blocks_later_runs() {
+    let db = pg_db!("half");
+    let mut client = db.connect();
+    let err = HALF_APPLIED.run(&mut client).unwrap_err();
+    let Error::MigrationFailed {
+        version,
+        line,
+        partial,
+        ..
+    } = &err
+    else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert_eq!((*version, *line, *partial), (2, Some(3), true));
+    let status: String = client
+        .query_one("SELECT status FROM migrate_history WHERE version = 2", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "failed");
+    // The first index stays: the mark says the migration is half done.
+    assert!(pg_table_exists(&mut client, "items_name"));
+
+    let again = HALF_APPLIED.run(&mut client).unwrap_err();
+    assert!(
+        matches!(&again, Error::HalfApplied { version: 2, status, .. } if status == "failed"),
+        "{again}"
+    );
+}
+
+#[test]
+fn lock_timeout_gives_a_clear_error() {
+    let db = pg_db!("lock_timeout");
+    let url = db.url();
+    let holder = std::thread::spawn(move || {
+        let mut client =
+            migrate::postgres::Client::connect(&url, migrate::postgres::NoTls).unwrap();
+        SLOW_INDEX.run(&mut client)
+    });
+    let mut watcher = db.connect();
+    wait_for_query(&mut watcher, "CREATE INDEX CONCURRENTLY");
+    let mut client = db.connect();
+    let err = SLOW_INDEX
+        .runner()
+        .lock_timeout(Duration::from_millis(300))
+        .run(&mut client)
+        .unwrap_err();
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    assert!(err.to_string().contains("migration lock"), "{err}");
+    holder.join().unwrap().expect("the lock holder finishes");
+}
+
+#[test]
+fn custom_schema_and_table_names_are_quoted() {
+    let db = pg_db!("custom_table");
+    let mut client = db.connect();
+    let runner = BASIC
+        .runner()
+        .schema("Ops Schema")
+        .table("Schema \"History\"");
+    runner.run(&mut client).expect("apply");
+    let rows: i64 = client
+        .query_one(
+            "SELECT count(*) FROM \"Ops Schema\".\"Schema \"\"History\"\"\"",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 3);
+    assert!(!pg_table_exists(&mut client, "migrate_history"));
+    assert!(runner.run(&mut client).unwrap().is_up_to_date());
+    let err = BASIC.runner().table("").run(&mut client).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidOption {
+                option: "table",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Waits until another session runs a statement starting with `prefix`.
+pub fn wait_for_query(client: &mut migrate::postgres::Client, prefix: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 || '%' AND pid <> pg_backend_pid()",
+                &[&prefix],
+            )
+            .unwrap()
+            .get(0);
+        if n > 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no session started {prefix} within 30 s");
+}
