@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -34,7 +34,14 @@ use syn::{parse_macro_input, LitStr};
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let lit = parse_macro_input!(input as LitStr);
     expand(&lit)
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|e| {
+            // Several `compile_error!`s are not an expression: wrap them in a
+            // block that still has the right type, so that each problem is
+            // reported once and nothing else is.
+            let errors = e.into_compile_error();
+            let shown = lit.value();
+            quote! {{ #errors ::migrate::__private::migrations(#shown, &[]) }}
+        })
         .into()
 }
 
@@ -93,14 +100,6 @@ fn manifest_dir(lit: &LitStr) -> syn::Result<PathBuf> {
     std::env::var_os("MIGRATE_MANIFEST_DIR_OVERRIDE")
         .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
         .map(PathBuf::from)
-        .filter(|p| p.is_absolute() || p.as_os_str().len() > 0)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                Path::new(".").join(p)
-            }
-        })
         .ok_or_else(|| {
             syn::Error::new(
                 lit.span(),

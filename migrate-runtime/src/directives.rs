@@ -3,6 +3,8 @@
 use crate::problem::{Problem, Rule};
 use std::path::Path;
 
+use crate::sql::{self, Lexed};
+
 /// The directives a file carries.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Directives {
@@ -12,32 +14,31 @@ pub(crate) struct Directives {
 
 const PREFIX: &str = "-- migrate:";
 
-/// Reads the directives of `text`, whose header (the comments and blank
-/// lines before the first statement) ends at byte `header_end`. A directive
-/// that is unknown, not allowed in this kind of file, or placed after the
-/// first statement is a problem.
+/// Reads the directives of `text`: `-- migrate:` line comments (found by
+/// the lexer, so never inside a string or body). The header is what comes
+/// before the first statement, at byte `header_end`. A directive that is
+/// unknown, not allowed in this kind of file, or placed after the first
+/// statement is a problem.
 pub(crate) fn parse(
     path: &Path,
     text: &str,
-    header_end: usize,
+    lexed: &Lexed,
     is_up: bool,
     problems: &mut Vec<Problem>,
 ) -> Directives {
+    let header_end = lexed.statements.first().map_or(text.len(), |s| s.start);
     let mut found = Directives::default();
-    let mut offset = 0;
-    for (index, line) in text.split('\n').enumerate() {
-        let line_start = offset;
-        offset += line.len() + 1;
-        let trimmed = line.trim();
-        let Some(rest) = trimmed.strip_prefix(PREFIX) else {
+    for &start in &lexed.line_comments {
+        let comment = text[start..].lines().next().unwrap_or_default();
+        let Some(rest) = comment.strip_prefix(PREFIX) else {
             continue;
         };
         let directive = rest.trim();
-        let line_no = index + 1;
+        let (line_no, _) = sql::line_col(text, start);
         let mut problem = |message: String| {
             problems.push(Problem::new(path, line_no, Rule::InvalidDirective, message));
         };
-        if line_start >= header_end {
+        if start >= header_end {
             problem(format!(
                 "directive `{PREFIX}{directive}` must stand in the header, before the first statement"
             ));
@@ -58,4 +59,54 @@ pub(crate) fn parse(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str, is_up: bool) -> (Directives, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let lexed = sql::lex(text).expect("lexes");
+        let d = parse(Path::new("f.sql"), text, &lexed, is_up, &mut problems);
+        (d, problems)
+    }
+
+    #[test]
+    fn header_directives_are_read() {
+        let (d, problems) = parse_text(
+            "-- a comment\n-- migrate:no-transaction\n\n-- migrate:irreversible\nCREATE INDEX CONCURRENTLY i ON t (x);\n",
+            true,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(d.no_transaction && d.irreversible);
+    }
+
+    #[test]
+    fn directive_text_inside_literals_is_not_a_directive() {
+        let (d, problems) = parse_text(
+            "INSERT INTO notes VALUES ('\n-- migrate:foo\n');\nCREATE FUNCTION f() RETURNS int AS $$\n-- migrate:no-transaction\nSELECT 1 $$ LANGUAGE sql;\n/*\n-- migrate:bar\n*/\n",
+            true,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!d.no_transaction);
+    }
+
+    #[test]
+    fn misplaced_and_unknown_directives_are_problems() {
+        let (_, problems) = parse_text(
+            "-- migrate:bogus\nSELECT 1;\n-- migrate:no-transaction\n",
+            true,
+        );
+        let lines: Vec<_> = problems.iter().map(|p| (p.line, p.rule)).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (Some(1), Rule::InvalidDirective),
+                (Some(3), Rule::InvalidDirective)
+            ]
+        );
+        let (_, problems) = parse_text("-- migrate:irreversible\nSELECT 1;\n", false);
+        assert_eq!(problems.len(), 1, "irreversible belongs in the up file");
+    }
 }

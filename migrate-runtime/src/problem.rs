@@ -75,11 +75,12 @@ impl fmt::Display for Rule {
     }
 }
 
-/// One broken rule: the file, the line (1-based), the rule and what is wrong.
+/// One broken rule: the file, the line (1-based; none for a folder), the
+/// rule and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub(crate) file: PathBuf,
-    pub(crate) line: usize,
+    pub(crate) line: Option<usize>,
     pub(crate) rule: Rule,
     pub(crate) message: String,
 }
@@ -88,7 +89,17 @@ impl Problem {
     pub(crate) fn new(file: impl Into<PathBuf>, line: usize, rule: Rule, message: String) -> Self {
         Problem {
             file: file.into(),
-            line,
+            line: Some(line),
+            rule,
+            message,
+        }
+    }
+
+    /// A problem with a folder, which has no lines.
+    pub(crate) fn folder(path: impl Into<PathBuf>, rule: Rule, message: String) -> Self {
+        Problem {
+            file: path.into(),
+            line: None,
             rule,
             message,
         }
@@ -101,9 +112,10 @@ impl Problem {
         &self.file
     }
 
-    /// The 1-based line at fault (1 for problems of a whole file).
+    /// The 1-based line at fault (1 for problems of a whole file, none for
+    /// a folder).
     #[must_use]
-    pub fn line(&self) -> usize {
+    pub fn line(&self) -> Option<usize> {
         self.line
     }
 
@@ -123,14 +135,11 @@ impl Problem {
     /// lies below it (the macro shows paths relative to the crate).
     #[must_use]
     pub fn display_relative_to(&self, base: &Path) -> String {
-        let file = self.file.strip_prefix(base).unwrap_or(&self.file);
-        format!(
-            "{}:{}: {} [{}]",
-            file.display(),
-            self.line,
-            self.message,
-            self.rule
-        )
+        let file = self.file.strip_prefix(base).unwrap_or(&self.file).display();
+        match self.line {
+            Some(line) => format!("{file}:{line}: {} [{}]", self.message, self.rule),
+            None => format!("{file}: {} [{}]", self.message, self.rule),
+        }
     }
 }
 

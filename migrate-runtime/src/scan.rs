@@ -70,7 +70,7 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
         Ok(names) => names,
         Err(message) => {
             return Err(ScanError {
-                problems: vec![Problem::new(dir, 1, Rule::MissingFolder, message)],
+                problems: vec![Problem::folder(dir, Rule::MissingFolder, message)],
             })
         }
     };
@@ -80,9 +80,8 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
             continue;
         }
         if is_dir {
-            problems.push(Problem::new(
+            problems.push(Problem::folder(
                 &path,
-                1,
                 Rule::UnexpectedFile,
                 "unexpected folder in the migrations folder".to_owned(),
             ));
@@ -217,23 +216,25 @@ fn read(
     let raw = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = good.iter().filter(|&&c| c == b'\n').count() + 1;
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let good = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let (line, column) = sql::line_col(good, good.len());
             problems.push(Problem::new(
                 path,
                 line,
                 Rule::NotUtf8,
                 format!(
-                    "file is not valid UTF-8 (byte {} is invalid)",
-                    good.len() + 1
+                    "file is not valid UTF-8: byte 0x{:02x} at column {column}",
+                    bytes[valid]
                 ),
             ));
             return None;
         }
     };
     let text = normalize(&raw);
-    let statements = match sql::split(&text) {
-        Ok(s) => s,
+    let lexed = match sql::lex(&text) {
+        Ok(l) => l,
         Err(open) => {
             let (line, col) = sql::line_col(&text, open.start);
             problems.push(Problem::new(
@@ -245,14 +246,8 @@ fn read(
             return None;
         }
     };
-    let header_end = statements.first().map_or(text.len(), |s| s.start);
-    let directives = directives::parse(
-        path,
-        &text,
-        header_end,
-        direction == Direction::Up,
-        problems,
-    );
+    let directives = directives::parse(path, &text, &lexed, direction == Direction::Up, problems);
+    let statements = lexed.statements;
     if direction == Direction::Up && statements.is_empty() {
         problems.push(Problem::new(
             path,
@@ -269,7 +264,7 @@ fn read(
                 line,
                 Rule::TransactionControl,
                 format!(
-                    "`{}` would end the transaction the runner wraps each migration in; remove it, or add `-- migrate:no-transaction` to run the file outside a transaction",
+                    "`{}` controls transactions, but the runner already runs each migration in a transaction of its own; remove it, or add `-- migrate:no-transaction` to run the file outside a transaction",
                     &text[s.start..s.end].split_whitespace().take(2).collect::<Vec<_>>().join(" ")
                 ),
             ));
@@ -383,12 +378,12 @@ fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>
         } else {
             (Scheme::Timestamp, Scheme::Sequence)
         };
-        for (file, _) in versions.values().filter(|(_, s)| *s == odd) {
+        for (version, (file, _)) in versions.iter().filter(|(_, (_, s))| *s == odd) {
             problems.push(Problem::new(
                 dir.join(file),
                 1,
                 Rule::MixedSchemes,
-                format!("version is a {odd} but the other migrations use {usual}s; use one scheme per folder"),
+                format!("version {version} is a {odd} but the other migrations use {usual}s; use one scheme per folder"),
             ));
         }
         return;

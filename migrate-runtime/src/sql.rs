@@ -27,14 +27,32 @@ pub(crate) struct Unterminated {
     pub what: &'static str,
 }
 
+/// A script cut into statements, with where its `--` comments start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Lexed {
+    pub statements: Vec<Statement>,
+    /// Byte offsets of the `--` of every line comment outside literals.
+    pub line_comments: Vec<usize>,
+}
+
 /// Splits `sql` into statements.
 ///
 /// # Errors
 /// Returns where an unterminated string, identifier, comment or dollar-quoted
 /// body starts.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 pub(crate) fn split(sql: &str) -> Result<Vec<Statement>, Unterminated> {
+    lex(sql).map(|l| l.statements)
+}
+
+/// Splits `sql` into statements and finds its line comments.
+///
+/// # Errors
+/// As [`split`].
+pub(crate) fn lex(sql: &str) -> Result<Lexed, Unterminated> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
+    let mut line_comments = Vec::new();
     let mut i = 0;
     // State of the statement being read.
     let mut start: Option<usize> = None;
@@ -51,6 +69,7 @@ pub(crate) fn split(sql: &str) -> Result<Vec<Statement>, Unterminated> {
             continue;
         }
         if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            line_comments.push(i);
             i = line_end(b, i);
             continue;
         }
@@ -126,7 +145,10 @@ pub(crate) fn split(sql: &str) -> Result<Vec<Statement>, Unterminated> {
             keywords,
         });
     }
-    Ok(out)
+    Ok(Lexed {
+        statements: out,
+        line_comments,
+    })
 }
 
 fn is_trigger_start(kw: &[String]) -> bool {
