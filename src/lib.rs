@@ -23,8 +23,12 @@
 //!
 //! To have cargo notice newly added files, add a one-line `build.rs`:
 //!
-//! ```ignore
-//! fn main() { println!("cargo:rerun-if-changed=migrations"); }
+//! ```
+//! // build.rs
+//! fn main() {
+//!     println!("cargo:rerun-if-changed=migrations");
+//! }
+//! # main();
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

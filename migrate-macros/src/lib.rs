@@ -1,8 +1,14 @@
 //! The `embed_migrations!` macro of `migrate`. Use it through the `migrate`
 //! crate, which re-exports it:
 //!
-//! ```ignore
-//! static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("./migrations");
+//! ```
+//! // The path is relative to the crate's Cargo.toml.
+//! static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("../migrations");
+//!
+//! for m in &MIGRATIONS {
+//!     println!("{} {} {}", m.version(), m.name(), m.checksum());
+//! }
+//! assert_eq!(MIGRATIONS.get(1).map(|m| m.name()), Some("initial_schema"));
 //! ```
 //!
 //! The macro is thin: it resolves the folder against the crate's manifest
@@ -27,8 +33,12 @@ use syn::{parse_macro_input, LitStr};
 /// the line and the rule. Editing a file rebuilds the crate; for a newly
 /// added file to be noticed, add a one-line `build.rs`:
 ///
-/// ```ignore
-/// fn main() { println!("cargo:rerun-if-changed=migrations"); }
+/// ```
+/// // build.rs
+/// fn main() {
+///     println!("cargo:rerun-if-changed=migrations");
+/// }
+/// # main();
 /// ```
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
