@@ -173,6 +173,7 @@ CREATE TABLE IF NOT EXISTS {events} (
                     ),
                     params![version_i64(m), m.name(), m.checksum(), actor(), m.down_sql()],
                 )
+                .and_then(|_| self.insert_event(t, m, "start", None, None))
                 .map_err(lite("marking a no-transaction migration in progress"))?;
         }
         if let Err(error) = self.run_statements(m, file, !transactional) {
@@ -187,7 +188,8 @@ CREATE TABLE IF NOT EXISTS {events} (
                     [version_i64(m)],
                 );
             }
-            self.event(t, m, "failure", None, Some(&error.to_string()));
+            // Failing to log must not hide the migration's own error.
+            let _ = self.insert_event(t, m, "failure", None, Some(&error.to_string()));
             return Err(error);
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -295,18 +297,5 @@ impl Lite<'_> {
                 ],
             )
             .map(drop)
-    }
-
-    /// Logs an event outside any transaction; failing to log must not hide
-    /// the migration's own error.
-    fn event(
-        &mut self,
-        t: &Tracking,
-        m: &Migration,
-        event: &str,
-        ms: Option<f64>,
-        detail: Option<&str>,
-    ) {
-        let _ = self.insert_event(t, m, event, ms, detail);
     }
 }
