@@ -17,7 +17,7 @@ pub(crate) fn normalize(text: &str) -> String {
 }
 
 /// The checksum of already normalised text, as `sha256:<64 hex digits>`.
-pub(crate) fn checksum(normalized: &str) -> String {
+pub fn checksum(normalized: &str) -> String {
     let digest = Sha256::digest(normalized.as_bytes());
     let mut out = String::with_capacity(ALGORITHM.len() + 1 + 64);
     out.push_str(ALGORITHM);

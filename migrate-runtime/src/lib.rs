@@ -50,6 +50,7 @@ pub use rusqlite;
 /// Support for the code `embed_migrations!` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::checksum::checksum;
     pub use crate::migration::private::{migration, migrations, StaticScript};
     pub use crate::migration::Migration;
 }

@@ -115,8 +115,13 @@ fn list(dir: &Path) -> Result<Vec<(String, bool)>, String> {
     let mut names = Vec::new();
     for entry in read {
         let entry = entry.map_err(|e| format!("cannot read the migrations folder: {e}"))?;
-        // Follow symbolic links: a linked file counts as the file.
-        let is_dir = fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+        // The entry's type comes with the listing; only a symbolic link
+        // needs a `stat` (a linked file counts as the file).
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
         names.push((entry.file_name().to_string_lossy().into_owned(), is_dir));
     }
     names.sort();

@@ -1,0 +1,91 @@
+//! Scanner and checksum benchmark: a folder of 10,000 files (5,000
+//! migrations), scanned as `embed_migrations!` does at build time.
+//!
+//! ```text
+//! cargo bench -p migrate-runtime --bench scan
+//! ```
+//!
+//! Prints min and median of 15 runs for the whole scan (list, read, lex,
+//! validate, checksum) and for checksumming alone, so regressions show.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const MIGRATIONS: usize = 5_000;
+const RUNS: usize = 15;
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut bytes = 0;
+    for i in 1..=MIGRATIONS {
+        let up = up_sql(i);
+        bytes += up.len();
+        std::fs::write(dir.path().join(format!("{i:05}_create_t_{i}.up.sql")), up).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{i:05}_create_t_{i}.down.sql")),
+            format!("DROP TABLE t_{i};\n"),
+        )
+        .unwrap();
+    }
+
+    let scan = measure(|| {
+        let set = migrate_runtime::scan(dir.path()).expect("valid folder");
+        assert_eq!(set.migrations().len(), MIGRATIONS);
+        black_box(set);
+    });
+    report("scan 10,000 files", &scan, Some(2 * MIGRATIONS));
+
+    let set = migrate_runtime::Migrations::from_dir(dir.path()).unwrap();
+    let texts: Vec<String> = set.iter().map(|m| m.up_sql().to_owned()).collect();
+    let checksum = measure(|| {
+        for t in &texts {
+            black_box(migrate_runtime::__private::checksum(black_box(t)));
+        }
+    });
+    report("checksum 5,000 up files", &checksum, Some(MIGRATIONS));
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "  {mib:.1} MiB of SQL: {:.0} MiB/s",
+        mib / checksum[RUNS / 2].as_secs_f64()
+    );
+}
+
+fn up_sql(i: usize) -> String {
+    let mut s = format!("-- Migration {i}: a table and an index.\nCREATE TABLE t_{i} (\n");
+    for c in 0..6 {
+        let _ = writeln!(s, "    c{c} text NOT NULL DEFAULT 'value ''{c}''',");
+    }
+    s.push_str("    id bigint PRIMARY KEY\n);\n");
+    let _ = writeln!(s, "CREATE INDEX t_{i}_c0 ON t_{i} (c0);");
+    s
+}
+
+fn measure(mut f: impl FnMut()) -> Vec<Duration> {
+    f(); // warm the page cache
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+fn report(what: &str, times: &[Duration], items: Option<usize>) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    print!(
+        "{what:<28} min {:>8.2} ms   median {:>8.2} ms",
+        ms(times[0]),
+        ms(times[RUNS / 2])
+    );
+    if let Some(n) = items {
+        print!(
+            "   ({:.2} µs per item)",
+            ms(times[RUNS / 2]) * 1000.0 / n as f64
+        );
+    }
+    println!();
+}
