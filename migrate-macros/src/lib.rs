@@ -50,7 +50,7 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
             // reported once and nothing else is.
             let errors = e.into_compile_error();
             let shown = lit.value();
-            quote! {{ #errors ::migrate::__private::migrations(#shown, &[]) }}
+            quote! {{ #errors ::migrate::__private::migrations(#shown, &[], "") }}
         })
         .into()
 }
@@ -94,11 +94,12 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
         }
     });
     let shown = lit.value();
+    let digest = set.digest();
     Ok(quote! {
         {
             #(#tracked)*
             const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#items),*];
-            ::migrate::__private::migrations(#shown, MIGRATIONS)
+            ::migrate::__private::migrations(#shown, MIGRATIONS, #digest)
         }
     })
 }

@@ -18,15 +18,48 @@ pub(crate) fn normalize(text: &str) -> String {
 
 /// The checksum of already normalised text, as `sha256:<64 hex digits>`.
 pub fn checksum(normalized: &str) -> String {
-    let digest = Sha256::digest(normalized.as_bytes());
     let mut out = String::with_capacity(ALGORITHM.len() + 1 + 64);
     out.push_str(ALGORITHM);
     out.push(':');
-    for byte in digest {
+    push_hex(&mut out, &Sha256::digest(normalized.as_bytes()));
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    for &byte in bytes {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
-    out
+}
+
+/// The digest of a whole applied state: SHA-256 (hex) of one line
+/// `<version>:<checksum>\n` per migration, in version order. PostgreSQL
+/// computes the same over its tracking table (see the backend), so the
+/// no-op boot compares one stored value instead of reading every row.
+#[derive(Clone, Default)]
+pub(crate) struct StateDigest(Sha256);
+
+impl StateDigest {
+    /// Adds the next migration, in version order.
+    pub(crate) fn push(&mut self, version: u64, checksum: &str) {
+        self.0.update(format!("{version}:{checksum}\n").as_bytes());
+    }
+
+    /// The digest of what was pushed so far.
+    pub(crate) fn hex(&self) -> String {
+        let mut out = String::with_capacity(64);
+        push_hex(&mut out, &self.0.clone().finalize());
+        out
+    }
+}
+
+/// The digest of a set with every migration applied.
+pub(crate) fn set_digest<'a>(items: impl IntoIterator<Item = (u64, &'a str)>) -> String {
+    let mut d = StateDigest::default();
+    for (version, checksum) in items {
+        d.push(version, checksum);
+    }
+    d.hex()
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -46,6 +79,18 @@ mod tests {
             lf,
             checksum(&normalize("CREATE TABLE a (x int);\nSELECT 2;\n"))
         );
+    }
+
+    #[test]
+    fn state_digest_grows_line_by_line() {
+        let mut d = StateDigest::default();
+        d.push(1, "sha256:aa");
+        let one = d.hex();
+        d.push(2, "sha256:bb");
+        assert_ne!(one, d.hex());
+        assert_eq!(d.hex(), set_digest([(1, "sha256:aa"), (2, "sha256:bb")]));
+        // sha256("1:sha256:aa\n2:sha256:bb\n"), as PostgreSQL computes it.
+        assert_eq!(d.hex(), checksum("1:sha256:aa\n2:sha256:bb\n")[7..]);
     }
 
     #[test]

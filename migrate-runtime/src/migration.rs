@@ -106,6 +106,8 @@ impl fmt::Display for Migration {
 pub struct Migrations {
     pub(crate) dir: Cow<'static, str>,
     pub(crate) items: Cow<'static, [Migration]>,
+    /// The digest of the whole set applied (see `checksum::set_digest`).
+    pub(crate) digest: Cow<'static, str>,
 }
 
 impl Migrations {
@@ -119,6 +121,7 @@ impl Migrations {
         let set = scan(dir)?;
         Ok(Migrations {
             dir: Cow::Owned(dir.display().to_string()),
+            digest: Cow::Owned(set.digest()),
             items: Cow::Owned(set.migrations),
         })
     }
@@ -176,12 +179,17 @@ impl<'a> IntoIterator for &'a Migrations {
 pub mod private {
     use super::{Cow, Migration, Migrations, Script};
 
-    /// Builds a set from static data.
+    /// Builds a set from static data and its digest.
     #[must_use]
-    pub const fn migrations(dir: &'static str, items: &'static [Migration]) -> Migrations {
+    pub const fn migrations(
+        dir: &'static str,
+        items: &'static [Migration],
+        digest: &'static str,
+    ) -> Migrations {
         Migrations {
             dir: Cow::Borrowed(dir),
             items: Cow::Borrowed(items),
+            digest: Cow::Borrowed(digest),
         }
     }
 

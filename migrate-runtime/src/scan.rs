@@ -31,6 +31,13 @@ impl ScannedSet {
         &self.migrations
     }
 
+    /// The digest of the whole set applied, which the no-op boot compares
+    /// with the one stored in the database.
+    #[must_use]
+    pub fn digest(&self) -> String {
+        crate::checksum::set_digest(self.migrations.iter().map(|m| (m.version, &*m.checksum)))
+    }
+
     /// Every migration file read, for the macro to track for rebuilds.
     #[must_use]
     pub fn files(&self) -> &[PathBuf] {

@@ -355,3 +355,45 @@ pub fn wait_for_query(client: &mut migrate::postgres::Client, prefix: &str) {
     }
     panic!("no session started {prefix} within 30 s");
 }
+
+fn state_digest(client: &mut migrate::postgres::Client) -> Option<String> {
+    client
+        .query_one("SELECT digest FROM migrate_history_state", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn no_op_boot_reads_one_cached_digest_that_any_change_voids() {
+    let db = pg_db!("digest");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    let cached = state_digest(&mut client).expect("a digest after a run");
+
+    // A hand edit voids the cache; the next boot reads the table, finds
+    // nothing to do and has the server compute the digest again, which
+    // must equal the one the runner computed.
+    client
+        .batch_execute("UPDATE migrate_history SET applied_by = 'someone else'")
+        .unwrap();
+    assert_eq!(state_digest(&mut client), None);
+    assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
+    assert_eq!(state_digest(&mut client), Some(cached.clone()));
+
+    // Removing the last row by hand (and its table) makes the next boot
+    // apply it again, although the cached digest had matched before.
+    client
+        .batch_execute("DELETE FROM migrate_history WHERE version = 3; DROP TABLE boots")
+        .unwrap();
+    let report = BASIC.run(&mut client).unwrap();
+    let versions: Vec<u64> = report.applied().iter().map(|a| a.version()).collect();
+    assert_eq!(versions, vec![3]);
+    assert_eq!(state_digest(&mut client), Some(cached));
+
+    // A different set (an older binary) never takes the shortcut.
+    let err = BASIC_SHORT.run(&mut client).unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownApplied { version: 3, .. }),
+        "{err}"
+    );
+}

@@ -16,6 +16,11 @@ pub struct Tracking {
     pub history: String,
     /// `"schema"."table_events"` or `"table_events"`.
     pub events: String,
+    /// `"schema"."table_state"`: one row caching the applied state's digest.
+    pub state: String,
+    /// The trigger function that clears the cached digest whenever the
+    /// tracking table changes.
+    pub state_reset: String,
     /// The schema, unquoted, if one was set.
     pub schema: Option<String>,
     /// The table name, unquoted.
@@ -31,6 +36,8 @@ impl Tracking {
             check_identifier("schema", s)?;
         }
         let events_name = format!("{table}_events");
+        let state_name = format!("{table}_state");
+        let reset_name = format!("{table}_state_reset");
         let qualify = |name: &str| match schema {
             Some(s) => format!("{}.{}", quote_ident(s), quote_ident(name)),
             None => quote_ident(name),
@@ -38,6 +45,8 @@ impl Tracking {
         Ok(Tracking {
             history: qualify(table),
             events: qualify(&events_name),
+            state: qualify(&state_name),
+            state_reset: qualify(&reset_name),
             schema: schema.map(str::to_owned),
             table: table.to_owned(),
             lock_key: lock_key(schema.unwrap_or(""), table),
@@ -54,14 +63,14 @@ impl Tracking {
 }
 
 fn check_identifier(option: &'static str, name: &str) -> Result<(), Error> {
-    // PostgreSQL truncates identifiers past 63 bytes; `_events` adds 7.
-    let limit = if option == "table" { 63 - 7 } else { 63 };
+    // PostgreSQL truncates identifiers past 63 bytes; `_state_reset` adds 12.
+    let limit = if option == "table" { 63 - 12 } else { 63 };
     let reason = if name.is_empty() {
         "must not be empty".to_owned()
     } else if name.len() > limit {
         format!("`{name}` is longer than {limit} bytes")
-    } else if name.contains('\0') {
-        "must not contain a NUL character".to_owned()
+    } else if name.contains('\0') || name.contains("$migrate$") {
+        "must not contain a NUL character or `$migrate$`".to_owned()
     } else {
         return Ok(());
     };
@@ -121,11 +130,29 @@ pub struct AppliedRow {
     pub status: Status,
 }
 
+/// The cached digest of the applied state, read by the no-op boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cache {
+    /// The backend keeps no cache (reading the table is as cheap).
+    Unsupported,
+    /// The tracking tables do not exist: nothing is applied.
+    Missing,
+    /// The stored digest; `None` after any change it does not reflect.
+    Stored(Option<String>),
+}
+
 /// What the runner needs from a database connection.
 pub trait Backend {
+    /// Reads the cached digest of the applied state. One round trip.
+    fn cached_digest(&mut self, _t: &Tracking) -> Result<Cache, Error> {
+        Ok(Cache::Unsupported)
+    }
+
     /// Reads the tracking table, ordered by version; empty when it does not
-    /// exist yet. One round trip.
-    fn read_applied(&mut self, t: &Tracking) -> Result<Vec<AppliedRow>, Error>;
+    /// exist yet. One round trip. With `refresh_cache`, also brings the
+    /// cached digest up to date with the table, never waiting for a lock.
+    fn read_applied(&mut self, t: &Tracking, refresh_cache: bool)
+        -> Result<Vec<AppliedRow>, Error>;
 
     /// Tries once to take the migration lock, without waiting and without
     /// leaving a transaction open.
@@ -139,8 +166,14 @@ pub trait Backend {
 
     /// Applies one migration with its tracking row, in one transaction unless
     /// it is a no-transaction migration. `file` is the up file's path for
-    /// messages.
-    fn apply(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error>;
+    /// messages; `digest_after` the applied state's digest once it is in.
+    fn apply(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        file: &str,
+        digest_after: &str,
+    ) -> Result<(), Error>;
 }
 
 /// A database connection that migrations can run on: `postgres::Client` or

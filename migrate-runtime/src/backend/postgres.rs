@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use postgres::error::{DbError, ErrorPosition, SqlState};
 use postgres::{Client, SimpleQueryMessage};
 
-use super::{AppliedRow, Backend, Database, Status, Tracking};
+use super::{AppliedRow, Backend, Cache, Database, Status, Tracking};
 use crate::error::Error;
 use crate::migration::Migration;
 use crate::sql;
@@ -54,20 +54,74 @@ fn opt_literal(text: Option<&str>) -> String {
     text.map_or_else(|| "NULL".to_owned(), literal)
 }
 
+fn is_missing_table(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNDEFINED_TABLE) || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME)
+}
+
+/// The applied state's digest computed by the server from the tracking
+/// table: the same as `checksum::StateDigest` (NULL while any row is not
+/// applied, or when there is none).
+fn server_digest(t: &Tracking) -> String {
+    format!(
+        "SELECT CASE WHEN bool_and(status = 'applied') THEN encode(sha256(convert_to(\
+         string_agg(version::text || ':' || checksum || E'\\n', '' ORDER BY version), 'UTF8')), 'hex') END \
+         FROM {}",
+        t.history
+    )
+}
+
+/// Sets the cached digest; runs in the transaction that changed the table.
+fn set_digest(t: &Tracking, digest: &str) -> String {
+    format!(
+        "UPDATE {} SET digest = {}, updated_at = clock_timestamp();",
+        t.state,
+        literal(digest)
+    )
+}
+
 impl Backend for Pg<'_> {
-    fn read_applied(&mut self, t: &Tracking) -> Result<Vec<AppliedRow>, Error> {
-        let query = format!(
+    fn cached_digest(&mut self, t: &Tracking) -> Result<Cache, Error> {
+        match self
+            .client
+            .simple_query(&format!("SELECT digest FROM {}", t.state))
+        {
+            Ok(messages) => Ok(Cache::Stored(messages.iter().find_map(|m| match m {
+                SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            }))),
+            Err(e) if is_missing_table(&e) => Ok(Cache::Missing),
+            Err(e) => Err(pg("reading the tracking table")(e)),
+        }
+    }
+
+    fn read_applied(
+        &mut self,
+        t: &Tracking,
+        refresh_cache: bool,
+    ) -> Result<Vec<AppliedRow>, Error> {
+        let mut query = String::new();
+        if refresh_cache {
+            // Never waits: if the state row is locked, a change is under way
+            // and whoever makes it sets the digest.
+            query.push_str(&format!(
+                "DO $migrate$ DECLARE d text; BEGIN
+    PERFORM FROM {state} FOR UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        d := ({digest});
+        UPDATE {state} SET digest = d, updated_at = clock_timestamp() WHERE digest IS DISTINCT FROM d;
+    END IF;
+END $migrate$;\n",
+                state = t.state,
+                digest = server_digest(t),
+            ));
+        }
+        query.push_str(&format!(
             "SELECT version, name, checksum, status FROM {} ORDER BY version",
             t.history
-        );
+        ));
         let messages = match self.client.simple_query(&query) {
             Ok(m) => m,
-            Err(e)
-                if e.code() == Some(&SqlState::UNDEFINED_TABLE)
-                    || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
-            {
-                return Ok(Vec::new())
-            }
+            Err(e) if is_missing_table(&e) => return Ok(Vec::new()),
             Err(e) => return Err(pg("reading the tracking table")(e)),
         };
         let mut rows = Vec::new();
@@ -128,20 +182,52 @@ CREATE TABLE IF NOT EXISTS {events} (
     execution_ms DOUBLE PRECISION,
     actor TEXT NOT NULL DEFAULT current_user,
     detail TEXT
-);",
+);
+CREATE TABLE IF NOT EXISTS {state} (
+    digest TEXT,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
+);
+INSERT INTO {state} (digest) SELECT NULL WHERE NOT EXISTS (SELECT FROM {state});
+CREATE OR REPLACE FUNCTION {reset}() RETURNS trigger LANGUAGE plpgsql AS $migrate$
+BEGIN
+    -- Any change to the tracking table, by migrate or by hand, voids the
+    -- cached digest; migrate sets it again in the same transaction.
+    EXECUTE format('UPDATE %I.%I SET digest = NULL, updated_at = clock_timestamp()',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME || '_state');
+    RETURN NULL;
+END
+$migrate$;
+DO $migrate$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_trigger
+                   WHERE tgrelid = {history_name}::regclass AND tgname = 'migrate_state_reset') THEN
+        CREATE TRIGGER migrate_state_reset
+            AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {history}
+            FOR EACH STATEMENT EXECUTE FUNCTION {reset}();
+    END IF;
+END
+$migrate$;",
             history = t.history,
             events = t.events,
+            state = t.state,
+            reset = t.state_reset,
+            history_name = literal(&t.history),
         );
         self.client
             .batch_execute(&sql)
             .map_err(pg("creating the tracking tables"))
     }
 
-    fn apply(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    fn apply(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        file: &str,
+        digest_after: &str,
+    ) -> Result<(), Error> {
         if m.no_transaction() {
-            self.apply_statements(t, m, file)
+            self.apply_statements(t, m, file, digest_after)
         } else {
-            self.apply_in_transaction(t, m, file)
+            self.apply_in_transaction(t, m, file, digest_after)
         }
     }
 }
@@ -155,6 +241,7 @@ impl Pg<'_> {
         t: &Tracking,
         m: &Migration,
         file: &str,
+        digest_after: &str,
     ) -> Result<(), Error> {
         let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
         let script = format!(
@@ -163,11 +250,13 @@ impl Pg<'_> {
              VALUES ({v}, {name}, {sum}, {ELAPSED_MS}, false, {down});\n\
              INSERT INTO {events} (version, name, event, checksum, execution_ms) \
              VALUES ({v}, {name}, 'apply', {sum}, {ELAPSED_MS});\n\
+             {state}\n\
              COMMIT;",
             up = m.up_sql(),
             history = t.history,
             events = t.events,
             down = opt_literal(m.down_sql()),
+            state = set_digest(t, digest_after),
         );
         let started = Instant::now();
         let Err(e) = self.client.batch_execute(&script) else {
@@ -206,7 +295,13 @@ impl Pg<'_> {
         found
     }
 
-    fn apply_statements(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    fn apply_statements(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        file: &str,
+        digest_after: &str,
+    ) -> Result<(), Error> {
         let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
         self.client
             .batch_execute(&format!(
@@ -240,9 +335,11 @@ impl Pg<'_> {
                  execution_ms = extract(epoch FROM clock_timestamp() - applied_at) * 1000, \
                  applied_at = clock_timestamp() WHERE version = {v};\n\
                  INSERT INTO {events} (version, name, event, checksum, execution_ms) \
-                 SELECT {v}, {name}, 'apply', {sum}, execution_ms FROM {history} WHERE version = {v};",
+                 SELECT {v}, {name}, 'apply', {sum}, execution_ms FROM {history} WHERE version = {v};\n\
+                 {state}",
                 history = t.history,
                 events = t.events,
+                state = set_digest(t, digest_after),
             ))
             .map_err(pg("marking a no-transaction migration applied"))
     }

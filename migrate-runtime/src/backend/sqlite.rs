@@ -48,7 +48,11 @@ fn version_i64(m: &Migration) -> i64 {
 }
 
 impl Backend for Lite<'_> {
-    fn read_applied(&mut self, t: &Tracking) -> Result<Vec<AppliedRow>, Error> {
+    fn read_applied(
+        &mut self,
+        t: &Tracking,
+        _refresh_cache: bool,
+    ) -> Result<Vec<AppliedRow>, Error> {
         let master = match &t.schema {
             Some(s) => format!("{}.sqlite_master", super::quote_ident(s)),
             None => "sqlite_master".to_owned(),
@@ -156,7 +160,13 @@ CREATE TABLE IF NOT EXISTS {events} (
             .map_err(lite("creating the tracking tables"))
     }
 
-    fn apply(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    fn apply(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        file: &str,
+        _digest_after: &str,
+    ) -> Result<(), Error> {
         let started = Instant::now();
         let transactional = !m.no_transaction();
         if transactional {
