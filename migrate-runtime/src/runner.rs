@@ -133,7 +133,14 @@ impl Runner<'_> {
             return Ok(up_to_date(rows.last().map(|r| r.version)));
         }
 
-        let mut db = LockGuard::acquire(db, t, self.lock_timeout)?;
+        // While another runner holds the lock, watch the cached digest: once
+        // it has applied this very set, there is nothing left to wait for.
+        let done = |db: &mut dyn Backend| -> Result<bool, Error> {
+            Ok(matches!(db.cached_digest(t)?, Cache::Stored(Some(d)) if d == set.digest))
+        };
+        let Some(mut db) = LockGuard::acquire(db, t, self.lock_timeout, done)? else {
+            return Ok(up_to_date(set.iter().last().map(Migration::version)));
+        };
         db.ensure_tables(t)?;
         // Another runner may have applied some while we waited.
         let rows = db.read_applied(t, false)?;
@@ -223,6 +230,10 @@ impl Runner<'_> {
     }
 }
 
+/// The longest pause between two attempts at the lock: the most a waiter
+/// lags behind the holder's release.
+const MAX_POLL_PAUSE: Duration = Duration::from_millis(50);
+
 /// Holds the migration lock; releases it when dropped, also on error or
 /// panic. Waiting polls with `try_lock`, so a waiter holds no transaction
 /// or snapshot that the lock holder's `CREATE INDEX CONCURRENTLY` would wait
@@ -234,14 +245,20 @@ struct LockGuard<'a, 'b> {
 }
 
 impl<'a, 'b> LockGuard<'a, 'b> {
+    /// Polls for the lock until it is taken, `done` says it is no longer
+    /// needed (`None`), or the timeout passes.
     fn acquire(
         db: &'a mut (dyn Backend + 'b),
         tracking: &'a Tracking,
         timeout: Duration,
-    ) -> Result<Self, Error> {
+        mut done: impl FnMut(&mut dyn Backend) -> Result<bool, Error>,
+    ) -> Result<Option<Self>, Error> {
         let started = Instant::now();
-        let mut pause = Duration::from_millis(5);
+        let mut pause = Duration::from_millis(2);
         while !db.try_lock(tracking)? {
+            if done(db)? {
+                return Ok(None);
+            }
             let waited = started.elapsed();
             if waited >= timeout {
                 return Err(Error::LockTimeout {
@@ -250,13 +267,13 @@ impl<'a, 'b> LockGuard<'a, 'b> {
                 });
             }
             thread::sleep(pause.min(timeout - waited));
-            pause = (pause * 2).min(Duration::from_millis(200));
+            pause = (pause * 2).min(MAX_POLL_PAUSE);
         }
-        Ok(LockGuard {
+        Ok(Some(LockGuard {
             db,
             tracking,
             held: true,
-        })
+        }))
     }
 
     fn release(mut self) -> Result<(), Error> {
