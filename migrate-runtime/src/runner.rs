@@ -6,7 +6,7 @@ use std::ops::{Deref, DerefMut};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::backend::{AppliedRow, Backend, Cache, Database, Status, Tracking};
+use crate::backend::{AppliedRow, Backend, Cache, Database, Status, Step, Tracking};
 use crate::checksum::StateDigest;
 use crate::error::Error;
 use crate::migration::{Migration, Migrations};
@@ -141,7 +141,7 @@ impl Runner<'_> {
         let Some(mut db) = LockGuard::acquire(db, t, self.lock_timeout, done)? else {
             return Ok(up_to_date(set.iter().last().map(Migration::version)));
         };
-        db.ensure_tables(t)?;
+        db.begin_writes(t)?;
         // Another runner may have applied some while we waited.
         let rows = db.read_applied(t, false)?;
         let pending = self.check(&rows, t, true)?;
@@ -150,18 +150,32 @@ impl Runner<'_> {
             digest.push(r.version, &r.checksum);
         }
         let mut applied = Vec::with_capacity(pending.len());
-        for m in pending {
-            let began = Instant::now();
-            digest.push(m.version(), m.checksum());
-            db.apply(t, m, &set.path_of(m.up_file()), &digest.hex())?;
-            applied.push(AppliedMigration {
-                version: m.version(),
-                name: m.name().to_owned(),
-                duration: began.elapsed(),
-                transactional: !m.no_transaction(),
-            });
+        let mut rest = &pending[..];
+        while !rest.is_empty() {
+            let batch: Vec<Step<'_>> = rest[..batch_len(rest, db.max_batch())]
+                .iter()
+                .map(|m| Step {
+                    migration: m,
+                    file: set.path_of(m.up_file()),
+                })
+                .collect();
+            rest = &rest[batch.len()..];
+            let outcome = db.apply(t, &batch);
+            for (step, duration) in batch.iter().zip(outcome.durations) {
+                let m = step.migration;
+                digest.push(m.version(), m.checksum());
+                applied.push(AppliedMigration {
+                    version: m.version(),
+                    name: m.name().to_owned(),
+                    duration,
+                    transactional: !m.no_transaction(),
+                });
+            }
+            if let Some(e) = outcome.error {
+                return Err(e);
+            }
         }
-        db.release()?;
+        db.release(&digest.hex())?;
         let version = applied
             .last()
             .map(|a| a.version)
@@ -230,6 +244,28 @@ impl Runner<'_> {
     }
 }
 
+/// The most SQL sent in one batch (a larger migration goes alone).
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+/// How many of the pending migrations at the head of `rest` go in the next
+/// batch: a no-transaction migration alone, otherwise transactional ones up
+/// to `max` and [`MAX_BATCH_BYTES`] of SQL.
+fn batch_len(rest: &[&Migration], max: usize) -> usize {
+    if rest[0].no_transaction() {
+        return 1;
+    }
+    let mut bytes = 0;
+    let n = rest
+        .iter()
+        .take(max)
+        .take_while(|m| {
+            bytes += m.up_sql().len();
+            !m.no_transaction() && bytes <= MAX_BATCH_BYTES
+        })
+        .count();
+    n.max(1)
+}
+
 /// The longest pause between two attempts at the lock: the most a waiter
 /// lags behind the holder's release.
 const MAX_POLL_PAUSE: Duration = Duration::from_millis(50);
@@ -276,9 +312,11 @@ impl<'a, 'b> LockGuard<'a, 'b> {
         }))
     }
 
-    fn release(mut self) -> Result<(), Error> {
+    /// Releases the lock after a successful run, caching the digest of the
+    /// applied state.
+    fn release(mut self, digest: &str) -> Result<(), Error> {
         self.held = false;
-        self.db.unlock(self.tracking)
+        self.db.end_writes(self.tracking, Some(digest))
     }
 }
 
@@ -287,7 +325,7 @@ impl Drop for LockGuard<'_, '_> {
         if self.held {
             // Best effort: if the connection is gone, the server (or the
             // operating system, for SQLite's lock file) has released it.
-            let _ = self.db.unlock(self.tracking);
+            let _ = self.db.end_writes(self.tracking, None);
         }
     }
 }

@@ -15,6 +15,8 @@ pub static BASIC_EDITED: Migrations = embed_migrations!("tests/fixtures/basic_ed
 pub static BASIC_SHORT: Migrations = embed_migrations!("tests/fixtures/basic_short");
 /// Two migrations of `BASIC`, then one that fails on line 5.
 pub static FAILING: Migrations = embed_migrations!("tests/fixtures/failing");
+/// `FAILING` with a fourth migration after the failing one.
+pub static FAILING_MIDDLE: Migrations = embed_migrations!("tests/fixtures/failing_middle");
 /// Timestamps 2024-01 and 2024-03.
 pub static OOO_OLD: Migrations = embed_migrations!("tests/fixtures/ooo_old");
 /// Timestamps 2024-01, 2024-02 (new, older than the newest applied) and 2024-03.

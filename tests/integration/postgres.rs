@@ -25,6 +25,13 @@ fn fresh_apply_creates_every_table_and_second_run_is_a_no_op() {
     let expected: Vec<u64> = EXAMPLE.iter().map(|m| m.version()).collect();
     assert_eq!(applied, expected);
     assert_eq!(report.version(), expected.last().copied());
+    assert!(
+        report
+            .applied()
+            .iter()
+            .all(|a| a.duration() > std::time::Duration::ZERO),
+        "every migration has its own duration: {report}"
+    );
     for table in created_tables(&EXAMPLE) {
         assert!(pg_table_exists(&mut client, &table), "table {table} exists");
     }
@@ -41,6 +48,8 @@ fn fresh_apply_creates_every_table_and_second_run_is_a_no_op() {
         .unwrap()
         .get(0);
     assert_eq!(invalid_indexes, 0);
+
+    assert_session_left_clean(&mut client);
 
     let events_before = pg_event_counts(&mut client, "apply");
     let again = EXAMPLE.run(&mut client).expect("second run");
@@ -176,6 +185,7 @@ fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
         "the third migration's table was rolled back"
     );
     assert_eq!(pg_event_counts(&mut client, "failure"), vec![(3, 1)]);
+    assert_session_left_clean(&mut client);
 
     // The lock was released: a second run right away fails the same way
     // instead of waiting, and no advisory lock is left behind.
@@ -198,6 +208,28 @@ fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
         .unwrap()
         .get(0);
     assert_eq!(locks, 0);
+}
+
+#[test]
+fn nothing_after_a_failing_migration_runs() {
+    let db = pg_db!("failing_middle");
+    let mut client = db.connect();
+    let err = FAILING_MIDDLE.run(&mut client).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MigrationFailed {
+                version: 3,
+                line: Some(5),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(pg_versions(&mut client), vec![1, 2]);
+    assert!(!pg_table_exists(&mut client, "c"));
+    assert!(!pg_table_exists(&mut client, "d"), "migration 4 never ran");
+    assert_eq!(pg_event_counts(&mut client, "apply"), vec![(1, 1), (2, 1)]);
 }
 
 #[test]
@@ -396,4 +428,20 @@ fn no_op_boot_reads_one_cached_digest_that_any_change_voids() {
         matches!(err, Error::UnknownApplied { version: 3, .. }),
         "{err}"
     );
+}
+
+/// A run leaves the caller's session as it found it: no lock, no setting,
+/// no prepared statement of its own.
+fn assert_session_left_clean(client: &mut migrate::postgres::Client) {
+    let row = client
+        .query_one(
+            "SELECT current_setting('migrate.writing', true) IS DISTINCT FROM 'on', \
+                    (SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'migrate%'), \
+                    (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid())",
+            &[],
+        )
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "migrate.writing was reset");
+    assert_eq!(row.get::<_, i64>(1), 0, "prepared statement deallocated");
+    assert_eq!(row.get::<_, i64>(2), 0, "advisory lock released");
 }

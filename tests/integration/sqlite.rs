@@ -114,6 +114,26 @@ fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
 }
 
 #[test]
+fn nothing_after_a_failing_migration_runs() {
+    let db = LiteDb::new();
+    let mut conn = db.connect();
+    let err = FAILING_MIDDLE.run(&mut conn).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MigrationFailed {
+                version: 3,
+                line: Some(5),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(lite_versions(&conn), vec![1, 2]);
+    assert!(!lite_table_exists(&conn, "d"), "migration 4 never ran");
+}
+
+#[test]
 fn no_transaction_migration_applies_outside_a_transaction() {
     let db = LiteDb::new();
     let mut conn = db.connect();

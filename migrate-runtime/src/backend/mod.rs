@@ -130,6 +130,19 @@ pub struct AppliedRow {
     pub status: Status,
 }
 
+/// A migration to apply, with its up file's path for messages.
+pub struct Step<'a> {
+    pub migration: &'a Migration,
+    pub file: String,
+}
+
+/// What [`Backend::apply`] did: the time each applied migration took, in
+/// order, and the failure that stopped it.
+pub struct Applied {
+    pub durations: Vec<std::time::Duration>,
+    pub error: Option<Error>,
+}
+
 /// The cached digest of the applied state, read by the no-op boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cache {
@@ -158,22 +171,24 @@ pub trait Backend {
     /// leaving a transaction open.
     fn try_lock(&mut self, t: &Tracking) -> Result<bool, Error>;
 
-    /// Releases the migration lock.
-    fn unlock(&mut self, t: &Tracking) -> Result<(), Error>;
+    /// Under the lock, before the first write: creates the tracking tables
+    /// if they do not exist and voids the cached digest.
+    fn begin_writes(&mut self, t: &Tracking) -> Result<(), Error>;
 
-    /// Creates the tracking tables if they do not exist. Called under the lock.
-    fn ensure_tables(&mut self, t: &Tracking) -> Result<(), Error>;
+    /// Releases the migration lock, storing the applied state's digest when
+    /// the run succeeded (`None` leaves the cache void).
+    fn end_writes(&mut self, t: &Tracking, digest: Option<&str>) -> Result<(), Error>;
 
-    /// Applies one migration with its tracking row, in one transaction unless
-    /// it is a no-transaction migration. `file` is the up file's path for
-    /// messages; `digest_after` the applied state's digest once it is in.
-    fn apply(
-        &mut self,
-        t: &Tracking,
-        m: &Migration,
-        file: &str,
-        digest_after: &str,
-    ) -> Result<(), Error>;
+    /// The most migrations [`Backend::apply`] takes at once.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// Applies migrations in order, each with its tracking row in a
+    /// transaction of its own (a no-transaction migration always comes
+    /// alone). Stops at the first failure: the result holds how long each
+    /// applied migration took and the failure, if any.
+    fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied;
 }
 
 /// A database connection that migrations can run on: `postgres::Client` or

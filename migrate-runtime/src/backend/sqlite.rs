@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{AppliedRow, Backend, Database, Status, Tracking};
+use super::{Applied, AppliedRow, Backend, Database, Status, Step, Tracking};
 use crate::error::Error;
 use crate::migration::Migration;
 use crate::sql;
@@ -119,7 +119,7 @@ impl Backend for Lite<'_> {
         }
     }
 
-    fn unlock(&mut self, _t: &Tracking) -> Result<(), Error> {
+    fn end_writes(&mut self, _t: &Tracking, _digest: Option<&str>) -> Result<(), Error> {
         match self.lock.take() {
             Some(file) => file.unlock().map_err(|source| Error::Io {
                 context: "releasing the migration lock file",
@@ -129,7 +129,7 @@ impl Backend for Lite<'_> {
         }
     }
 
-    fn ensure_tables(&mut self, t: &Tracking) -> Result<(), Error> {
+    fn begin_writes(&mut self, t: &Tracking) -> Result<(), Error> {
         self.conn
             .execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {history} (
@@ -160,13 +160,27 @@ CREATE TABLE IF NOT EXISTS {events} (
             .map_err(lite("creating the tracking tables"))
     }
 
-    fn apply(
-        &mut self,
-        t: &Tracking,
-        m: &Migration,
-        file: &str,
-        _digest_after: &str,
-    ) -> Result<(), Error> {
+    fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {
+        let mut applied = Applied {
+            durations: Vec::with_capacity(batch.len()),
+            error: None,
+        };
+        for step in batch {
+            let started = Instant::now();
+            match self.apply_one(t, step.migration, &step.file) {
+                Ok(()) => applied.durations.push(started.elapsed()),
+                Err(e) => {
+                    applied.error = Some(e);
+                    break;
+                }
+            }
+        }
+        applied
+    }
+}
+
+impl Lite<'_> {
+    fn apply_one(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
         let started = Instant::now();
         let transactional = !m.no_transaction();
         if transactional {
@@ -239,9 +253,7 @@ CREATE TABLE IF NOT EXISTS {events} (
         }
         Ok(())
     }
-}
 
-impl Lite<'_> {
     fn run_statements(&mut self, m: &Migration, file: &str, partial: bool) -> Result<(), Error> {
         let up = m.up_sql();
         for s in sql::split(up).unwrap_or_default() {

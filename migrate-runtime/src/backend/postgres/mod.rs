@@ -1,0 +1,354 @@
+//! PostgreSQL through the synchronous `postgres` crate.
+//!
+//! Round trips (each one simple-query message):
+//! - the no-op boot: 1 (`SELECT digest` from the one-row state table);
+//! - reading the tracking table: 1;
+//! - transactional migrations: each is `BEGIN`, the migration, its tracking
+//!   row and event (one prepared statement) and `COMMIT`; up to 32 of them
+//!   (256 KiB of SQL) go in one message, so a fresh apply of N costs about
+//!   N / 32 round trips. The server stops at the first error in a message:
+//!   the ones before stay committed, the ones after never run;
+//! - a no-transaction migration: 2 + one per statement (mark in progress,
+//!   each statement, mark applied);
+//! - per run with work: 1 per lock attempt, 1 to set up (tables, session,
+//!   prepared statement), 1 to re-read, 1 to finish (digest, unlock).
+//!
+//! A failure costs 2 more (`ROLLBACK`, the failure event), plus one per
+//! statement when the server gave no error position and the statement must
+//! be found by replaying the migration in a transaction that is rolled back.
+
+mod failure;
+mod tracking;
+
+use std::time::{Duration, Instant};
+
+use postgres::error::SqlState;
+use postgres::{Client, SimpleQueryMessage};
+
+use self::failure::Failure;
+use self::tracking::{literal, opt_literal, RECORD};
+use super::{Applied, AppliedRow, Backend, Cache, Database, Status, Step, Tracking};
+use crate::error::Error;
+use crate::migration::Migration;
+use crate::sql;
+
+/// Replaying a failed migration to find its failing statement is skipped
+/// when the failed attempt took longer than this.
+const REPLAY_LIMIT: Duration = Duration::from_secs(2);
+
+/// The most transactional migrations sent in one message.
+const MAX_BATCH: usize = 32;
+
+/// The text sent before a transactional migration's SQL.
+const PREFIX: &str = "BEGIN;\n";
+
+impl Database for Client {}
+
+impl super::private::Sealed for Client {
+    fn backend(&mut self) -> Box<dyn Backend + '_> {
+        Box::new(Pg {
+            client: self,
+            began: false,
+        })
+    }
+}
+
+struct Pg<'a> {
+    client: &'a mut Client,
+    /// Whether `begin_writes` set the session up (and `end_writes` must
+    /// undo it).
+    began: bool,
+}
+
+fn pg(context: &'static str) -> impl FnOnce(postgres::Error) -> Error {
+    move |source| Error::Postgres { context, source }
+}
+
+fn is_missing_table(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNDEFINED_TABLE) || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME)
+}
+
+impl Backend for Pg<'_> {
+    fn cached_digest(&mut self, t: &Tracking) -> Result<Cache, Error> {
+        match self
+            .client
+            .simple_query(&format!("SELECT digest FROM {}", t.state))
+        {
+            Ok(messages) => Ok(Cache::Stored(messages.iter().find_map(|m| match m {
+                SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            }))),
+            Err(e) if is_missing_table(&e) => Ok(Cache::Missing),
+            Err(e) => Err(pg("reading the tracking table")(e)),
+        }
+    }
+
+    fn read_applied(
+        &mut self,
+        t: &Tracking,
+        refresh_cache: bool,
+    ) -> Result<Vec<AppliedRow>, Error> {
+        let mut query = if refresh_cache {
+            tracking::refresh_digest(t)
+        } else {
+            String::new()
+        };
+        query.push_str(&format!(
+            "SELECT version, name, checksum, status FROM {} ORDER BY version",
+            t.history
+        ));
+        let messages = match self.client.simple_query(&query) {
+            Ok(m) => m,
+            Err(e) if is_missing_table(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(pg("reading the tracking table")(e)),
+        };
+        let mut rows = Vec::new();
+        for message in messages {
+            if let SimpleQueryMessage::Row(row) = message {
+                let text = |i: usize| row.get(i).unwrap_or_default().to_owned();
+                rows.push(AppliedRow {
+                    version: text(0).parse().unwrap_or_default(),
+                    name: text(1),
+                    checksum: text(2),
+                    status: Status::parse(&text(3)),
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    fn try_lock(&mut self, t: &Tracking) -> Result<bool, Error> {
+        let messages = self
+            .client
+            .simple_query(&format!("SELECT pg_try_advisory_lock({})", t.lock_key))
+            .map_err(pg("taking the migration lock"))?;
+        Ok(messages.iter().any(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+            _ => false,
+        }))
+    }
+
+    fn begin_writes(&mut self, t: &Tracking) -> Result<(), Error> {
+        self.client
+            .batch_execute(&tracking::begin_writes(t))
+            .map_err(pg("creating the tracking tables"))?;
+        self.began = true;
+        Ok(())
+    }
+
+    fn end_writes(&mut self, t: &Tracking, digest: Option<&str>) -> Result<(), Error> {
+        let began = std::mem::take(&mut self.began);
+        self.client
+            .batch_execute(&tracking::end_writes(t, digest, began))
+            .map_err(pg("releasing the migration lock"))
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+
+    fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {
+        match batch {
+            [step] if step.migration.no_transaction() => {
+                let started = Instant::now();
+                match self.apply_statements(t, step.migration, &step.file) {
+                    Ok(()) => Applied {
+                        durations: vec![started.elapsed()],
+                        error: None,
+                    },
+                    Err(e) => Applied {
+                        durations: Vec::new(),
+                        error: Some(e),
+                    },
+                }
+            }
+            _ => self.apply_in_transactions(t, batch),
+        }
+    }
+}
+
+impl Pg<'_> {
+    /// Sends a batch of transactional migrations in one message, each as
+    /// `BEGIN; <sql>; EXECUTE <record>; COMMIT;`. The server runs them in
+    /// order and skips the rest of the message at the first error, so the
+    /// ones before a failure stay committed and the ones after it never run.
+    /// Each recorded row returns its server-side execution time.
+    fn apply_in_transactions(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {
+        let mut script = String::new();
+        let mut chars = 0;
+        let mut starts = Vec::with_capacity(batch.len());
+        for step in batch {
+            let m = step.migration;
+            script.push_str(PREFIX);
+            chars += PREFIX.len();
+            starts.push(chars);
+            script.push_str(m.up_sql());
+            chars += m.up_sql().chars().count();
+            let tail = format!(
+                "\n;\nEXECUTE {RECORD}({v}, {name}, {sum}, {down});\nCOMMIT;\n",
+                v = m.version(),
+                name = literal(m.name()),
+                sum = literal(m.checksum()),
+                down = opt_literal(m.down_sql()),
+            );
+            chars += tail.chars().count();
+            script.push_str(&tail);
+        }
+        let started = Instant::now();
+        let e = match self.client.simple_query(&script) {
+            Ok(messages) => {
+                let durations = messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        SimpleQueryMessage::Row(row) => row.get(0)?.parse::<f64>().ok(),
+                        _ => None,
+                    })
+                    .map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+                    .collect();
+                return Applied {
+                    durations,
+                    error: None,
+                };
+            }
+            Err(e) => e,
+        };
+        // The session is in the failed migration's aborted transaction (or
+        // the connection is gone, and the server rolls back for us).
+        let _ = self.client.batch_execute("ROLLBACK");
+        let failed = self.first_uncommitted(t, batch, &e, &starts);
+        let (m, file) = (batch[failed].migration, &batch[failed].file);
+        let mut failure = Failure::new(&e, m.up_sql(), starts[failed]);
+        if failure.line.is_none() && e.as_db_error().is_some() && started.elapsed() < REPLAY_LIMIT {
+            if let Some(found) = self.locate(m.up_sql()) {
+                failure = found;
+            }
+        }
+        let error = failure.into_error(m, file, false);
+        self.record_failure(t, m, &error);
+        Applied {
+            // The run stops with the error; what applied before it is in
+            // the tracking table.
+            durations: Vec::new(),
+            error: Some(error),
+        }
+    }
+
+    /// Which migration of a failed batch failed: the one whose SQL holds the
+    /// error position, or else the first one the tracking table lacks.
+    fn first_uncommitted(
+        &mut self,
+        t: &Tracking,
+        batch: &[Step<'_>],
+        e: &postgres::Error,
+        starts: &[usize],
+    ) -> usize {
+        if let Some(postgres::error::ErrorPosition::Original(pos)) =
+            e.as_db_error().and_then(|d| d.position())
+        {
+            let index = usize::try_from(*pos)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(1);
+            if let Some(k) = starts.iter().rposition(|&s| s <= index) {
+                return k;
+            }
+        }
+        let versions: Vec<String> = batch
+            .iter()
+            .map(|s| s.migration.version().to_string())
+            .collect();
+        let query = format!(
+            "SELECT version FROM {} WHERE version IN ({})",
+            t.history,
+            versions.join(", ")
+        );
+        let committed: Vec<u64> = self
+            .client
+            .simple_query(&query)
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        batch
+            .iter()
+            .position(|s| !committed.contains(&s.migration.version()))
+            .unwrap_or(0)
+    }
+
+    /// Replays the migration statement by statement inside a transaction
+    /// that is rolled back, to find the statement that fails.
+    fn locate(&mut self, up: &str) -> Option<Failure> {
+        let statements = sql::split(up).ok()?;
+        self.client.batch_execute("BEGIN").ok()?;
+        let mut found = None;
+        for s in &statements {
+            let text = &up[s.start..s.end];
+            if let Err(e) = self.client.batch_execute(text) {
+                let mut f = Failure::new(&e, text, 0);
+                f.shift(up, s.start);
+                found = Some(f);
+                break;
+            }
+        }
+        let _ = self.client.batch_execute("ROLLBACK");
+        found
+    }
+
+    fn apply_statements(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+        let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
+        self.client
+            .batch_execute(&format!(
+                "INSERT INTO {history} (version, name, checksum, status, no_transaction, down_sql) \
+                 VALUES ({v}, {name}, {sum}, 'in_progress', true, {down});\n\
+                 INSERT INTO {events} (version, name, event, checksum) VALUES ({v}, {name}, 'start', {sum});",
+                history = t.history,
+                events = t.events,
+                down = opt_literal(m.down_sql()),
+            ))
+            .map_err(pg("marking a no-transaction migration in progress"))?;
+        let up = m.up_sql();
+        for s in &sql::split(up).unwrap_or_default() {
+            let text = &up[s.start..s.end];
+            if let Err(e) = self.client.batch_execute(text) {
+                let mut failure = Failure::new(&e, text, 0);
+                failure.shift(up, s.start);
+                let error = failure.into_error(m, file, true);
+                let _ = self.client.batch_execute(&format!(
+                    "UPDATE {} SET status = 'failed' WHERE version = {v}",
+                    t.history
+                ));
+                self.record_failure(t, m, &error);
+                return Err(error);
+            }
+        }
+        self.client
+            .batch_execute(&format!(
+                "UPDATE {history} SET status = 'applied', \
+                 execution_ms = extract(epoch FROM clock_timestamp() - applied_at) * 1000, \
+                 applied_at = clock_timestamp() WHERE version = {v};\n\
+                 INSERT INTO {events} (version, name, event, checksum, execution_ms) \
+                 SELECT {v}, {name}, 'apply', {sum}, execution_ms FROM {history} WHERE version = {v};",
+                history = t.history,
+                events = t.events,
+            ))
+            .map_err(pg("marking a no-transaction migration applied"))
+    }
+
+    /// Appends a failure to the event log; a failure to log is not allowed
+    /// to hide the migration's own error.
+    fn record_failure(&mut self, t: &Tracking, m: &Migration, error: &Error) {
+        let _ = self.client.batch_execute(&format!(
+            "INSERT INTO {} (version, name, event, checksum, detail) VALUES ({}, {}, 'failure', {}, {})",
+            t.events,
+            m.version(),
+            literal(m.name()),
+            literal(m.checksum()),
+            literal(&error.to_string()),
+        ));
+    }
+}

@@ -1,0 +1,149 @@
+//! The SQL text of the tracking tables: their definition, the bookkeeping
+//! sent with each migration, and the cached digest.
+
+use super::super::{quote_ident, Tracking};
+
+/// An `E'…'` literal, correct whatever `standard_conforming_strings` says.
+pub(super) fn literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+pub(super) fn opt_literal(text: Option<&str>) -> String {
+    text.map_or_else(|| "NULL".to_owned(), literal)
+}
+
+/// The session setting that tells the trigger a write is migrate's own.
+pub(super) const WRITING: &str = "migrate.writing";
+
+/// The prepared statement that records an applied migration and its event.
+pub(super) const RECORD: &str = "migrate_record_apply";
+
+/// Milliseconds since the start of the current transaction, server side.
+pub(super) const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
+
+/// Creates what is missing, voids the cached digest for the writes to come,
+/// marks the session's writes as migrate's own and prepares the statement
+/// each migration's bookkeeping runs. Sent once, under the lock.
+pub(super) fn begin_writes(t: &Tracking) -> String {
+    let schema = t.schema.as_deref().map_or_else(String::new, |s| {
+        format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(s))
+    });
+    format!(
+        "{schema}CREATE TABLE IF NOT EXISTS {history} (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'in_progress', 'failed')),
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    execution_ms DOUBLE PRECISION,
+    applied_by TEXT NOT NULL DEFAULT current_user,
+    no_transaction BOOLEAN NOT NULL DEFAULT false,
+    down_sql TEXT
+);
+CREATE TABLE IF NOT EXISTS {events} (
+    id BIGSERIAL PRIMARY KEY,
+    version BIGINT,
+    name TEXT,
+    event TEXT NOT NULL,
+    checksum TEXT,
+    at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    execution_ms DOUBLE PRECISION,
+    actor TEXT NOT NULL DEFAULT current_user,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS {state} (
+    digest TEXT,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
+);
+INSERT INTO {state} (digest) SELECT NULL WHERE NOT EXISTS (SELECT FROM {state});
+CREATE OR REPLACE FUNCTION {reset}() RETURNS trigger LANGUAGE plpgsql AS $migrate$
+BEGIN
+    -- A change to the tracking table not made by migrate (an edit by hand)
+    -- voids the cached digest: the next run reads the table itself.
+    EXECUTE format('UPDATE %I.%I SET digest = NULL, updated_at = clock_timestamp()',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME || '_state');
+    RETURN NULL;
+END
+$migrate$;
+DO $migrate$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_trigger
+                   WHERE tgrelid = {history_name}::regclass AND tgname = 'migrate_state_reset') THEN
+        CREATE TRIGGER migrate_state_reset
+            AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {history}
+            FOR EACH STATEMENT
+            WHEN (current_setting('{WRITING}', true) IS DISTINCT FROM 'on')
+            EXECUTE FUNCTION {reset}();
+    END IF;
+END
+$migrate$;
+UPDATE {state} SET digest = NULL, updated_at = clock_timestamp();
+SET {WRITING} = on;
+PREPARE {RECORD} (bigint, text, text, text) AS
+    WITH applied AS (
+        INSERT INTO {history} (version, name, checksum, execution_ms, no_transaction, down_sql)
+        VALUES ($1, $2, $3, {ELAPSED_MS}, false, $4)
+        RETURNING version, name, checksum, execution_ms
+    )
+    INSERT INTO {events} (version, name, event, checksum, execution_ms)
+    SELECT version, name, 'apply', checksum, execution_ms FROM applied
+    RETURNING execution_ms;",
+        history = t.history,
+        events = t.events,
+        state = t.state,
+        reset = t.state_reset,
+        history_name = literal(&t.history),
+    )
+}
+
+/// Releases the lock first (a session lock is released even if what follows
+/// fails), then stores the final digest if the run succeeded, and undoes the
+/// session setup of [`begin_writes`] if it was done.
+pub(super) fn end_writes(t: &Tracking, digest: Option<&str>, began: bool) -> String {
+    let mut sql = format!("SELECT pg_advisory_unlock({});", t.lock_key);
+    if began {
+        if let Some(d) = digest {
+            sql.push_str(&format!(
+                "\nUPDATE {} SET digest = {}, updated_at = clock_timestamp();",
+                t.state,
+                literal(d)
+            ));
+        }
+        sql.push_str(&format!("\nRESET {WRITING};\nDEALLOCATE {RECORD};"));
+    }
+    sql
+}
+
+/// The applied state's digest computed by the server from the tracking
+/// table: the same as `checksum::StateDigest` (NULL while any row is not
+/// applied, or when there is none).
+pub(super) fn server_digest(t: &Tracking) -> String {
+    format!(
+        "SELECT CASE WHEN bool_and(status = 'applied') THEN encode(sha256(convert_to(\
+         string_agg(version::text || ':' || checksum || E'\\n', '' ORDER BY version), 'UTF8')), 'hex') END \
+         FROM {}",
+        t.history
+    )
+}
+
+/// Brings the cached digest up to date with the table, never waiting: only
+/// if no run holds the migration lock (taken here for the transaction) and
+/// no edit by hand holds the state row (its trigger locks it). Each
+/// statement of the block sees what committed before it, so the digest is
+/// computed only once both are held.
+pub(super) fn refresh_digest(t: &Tracking) -> String {
+    format!(
+        "DO $migrate$ DECLARE d text; BEGIN
+    IF pg_try_advisory_xact_lock({key}) THEN
+        PERFORM FROM {state} FOR UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            d := ({digest});
+            UPDATE {state} SET digest = d, updated_at = clock_timestamp()
+            WHERE digest IS DISTINCT FROM d;
+        END IF;
+    END IF;
+END $migrate$;\n",
+        key = t.lock_key,
+        state = t.state,
+        digest = server_digest(t),
+    )
+}
