@@ -69,19 +69,29 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
             .unwrap_or_else(|| syn::Error::new(lit.span(), e.to_string()))
     })?;
 
-    let tracked = set.files().iter().map(|f| {
-        let f = f.to_string_lossy();
-        quote! { const _: &[u8] = ::core::include_bytes!(#f); }
-    });
+    // A file whose text is its bytes is embedded with `include_str!`, which
+    // also makes cargo rebuild when it changes; a normalised one (BOM, CR)
+    // as a literal, tracked with an unused `include_bytes!`.
+    let script = |file: &str, sql: &str| {
+        let path = dir.join(file);
+        let shown = path.to_string_lossy();
+        if set.is_verbatim(&path) {
+            quote! { ::core::include_str!(#shown) }
+        } else {
+            quote! { { const _: &[u8] = ::core::include_bytes!(#shown); #sql } }
+        }
+    };
     let items = set.migrations().iter().map(|m| {
         let version = m.version();
         let name = m.name();
         let checksum = m.checksum();
         let irreversible = m.irreversible();
-        let (up_file, up_sql, up_nt) = (m.up_file(), m.up_sql(), m.no_transaction());
+        let (up_file, up_nt) = (m.up_file(), m.no_transaction());
+        let up_sql = script(up_file, m.up_sql());
         let down = match (m.down_file(), m.down_sql()) {
             (Some(file), Some(sql)) => {
                 let nt = m.down_no_transaction();
+                let sql = script(file, sql);
                 quote! { ::core::option::Option::Some((#file, #sql, #nt)) }
             }
             _ => quote! { ::core::option::Option::None },
@@ -97,7 +107,6 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
     let digest = set.digest();
     Ok(quote! {
         {
-            #(#tracked)*
             const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#items),*];
             ::migrate::__private::migrations(#shown, MIGRATIONS, #digest)
         }

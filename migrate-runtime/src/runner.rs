@@ -120,7 +120,7 @@ impl Runner<'_> {
         };
         // The no-op boot: one small query when the database holds exactly
         // this set, all applied.
-        let rows = match db.cached_digest(t)? {
+        let rows = match db.cached_digest(t, false)? {
             Cache::Stored(Some(d)) if d == set.digest => {
                 return Ok(up_to_date(set.iter().last().map(Migration::version)))
             }
@@ -136,7 +136,7 @@ impl Runner<'_> {
         // While another runner holds the lock, watch the cached digest: once
         // it has applied this very set, there is nothing left to wait for.
         let done = |db: &mut dyn Backend| -> Result<bool, Error> {
-            Ok(matches!(db.cached_digest(t)?, Cache::Stored(Some(d)) if d == set.digest))
+            Ok(matches!(db.cached_digest(t, true)?, Cache::Stored(Some(d)) if d == set.digest))
         };
         let Some(mut db) = LockGuard::acquire(db, t, self.lock_timeout, done)? else {
             return Ok(up_to_date(set.iter().last().map(Migration::version)));

@@ -22,6 +22,8 @@ pub use crate::problem::ScanError;
 pub struct ScannedSet {
     pub(crate) migrations: Vec<Migration>,
     files: Vec<PathBuf>,
+    /// Files whose text differs from their bytes (a BOM or CR stripped).
+    normalized: Vec<PathBuf>,
 }
 
 impl ScannedSet {
@@ -42,6 +44,14 @@ impl ScannedSet {
     #[must_use]
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// Whether the file's text, as the set holds it, is its bytes on disk
+    /// unchanged (no BOM or CR was stripped), so that `include_str!` of the
+    /// file yields it.
+    #[must_use]
+    pub fn is_verbatim(&self, path: &Path) -> bool {
+        !self.normalized.iter().any(|p| p == path)
     }
 }
 
@@ -72,6 +82,7 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     let mut problems = Vec::new();
     let mut entries = Vec::new();
     let mut files = Vec::new();
+    let mut normalized = Vec::new();
 
     let names = match list(dir) {
         Ok(names) => names,
@@ -97,8 +108,14 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
         let Some(parsed) = parse_file_name(&path, &file_name, &mut problems) else {
             continue;
         };
-        files.push(path.clone());
-        let text = read(&path, parsed.direction, &mut problems);
+        let text =
+            read(&path, parsed.direction, &mut problems).map(|(text, directives, changed)| {
+                if changed {
+                    normalized.push(path.clone());
+                }
+                (text, directives)
+            });
+        files.push(path);
         entries.push(FileEntry { text, ..parsed });
     }
 
@@ -106,7 +123,11 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     check_versions(dir, &entries, &mut problems);
 
     if problems.is_empty() {
-        Ok(ScannedSet { migrations, files })
+        Ok(ScannedSet {
+            migrations,
+            files,
+            normalized,
+        })
     } else {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         Err(ScanError { problems })
@@ -207,12 +228,13 @@ fn is_snake_name(name: &str) -> bool {
         })
 }
 
-/// Reads and checks one file's text.
+/// Reads and checks one file: its normalised text, its directives, and
+/// whether normalising changed it.
 fn read(
     path: &Path,
     direction: Direction,
     problems: &mut Vec<Problem>,
-) -> Option<(String, Directives)> {
+) -> Option<(String, Directives, bool)> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -282,7 +304,8 @@ fn read(
             ));
         }
     }
-    Some((text, directives))
+    let changed = text.len() != raw.len();
+    Some((text, directives, changed))
 }
 
 /// Pairs up and down files by version and name, building the migrations.

@@ -156,8 +156,11 @@ pub enum Cache {
 
 /// What the runner needs from a database connection.
 pub trait Backend {
-    /// Reads the cached digest of the applied state. One round trip.
-    fn cached_digest(&mut self, _t: &Tracking) -> Result<Cache, Error> {
+    /// Reads the cached digest of the applied state: one round trip, in
+    /// which a missing table is an error the server logs. `quiet` first asks
+    /// the catalog whether the table exists (one more round trip, no error),
+    /// for the repeated reads of a runner waiting for the lock.
+    fn cached_digest(&mut self, _t: &Tracking, _quiet: bool) -> Result<Cache, Error> {
         Ok(Cache::Unsupported)
     }
 

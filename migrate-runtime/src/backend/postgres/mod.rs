@@ -69,7 +69,23 @@ fn is_missing_table(e: &postgres::Error) -> bool {
 }
 
 impl Backend for Pg<'_> {
-    fn cached_digest(&mut self, t: &Tracking) -> Result<Cache, Error> {
+    fn cached_digest(&mut self, t: &Tracking, quiet: bool) -> Result<Cache, Error> {
+        if quiet {
+            let exists = self
+                .client
+                .simple_query(&format!(
+                    "SELECT to_regclass({}) IS NOT NULL",
+                    literal(&t.state)
+                ))
+                .map_err(pg("reading the tracking table"))?;
+            let exists = exists.iter().any(|m| match m {
+                SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+                _ => false,
+            });
+            if !exists {
+                return Ok(Cache::Missing);
+            }
+        }
         match self
             .client
             .simple_query(&format!("SELECT digest FROM {}", t.state))
