@@ -28,7 +28,6 @@
 //! fn main() {
 //!     println!("cargo:rerun-if-changed=migrations");
 //! }
-//! # main();
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -38,7 +38,6 @@ use syn::{parse_macro_input, LitStr};
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
 /// }
-/// # main();
 /// ```
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
