@@ -34,8 +34,8 @@
 
 pub use migrate_macros::embed_migrations;
 pub use migrate_runtime::{
-    AppliedMigration, Database, Error, Migration, Migrations, Problem, Report, Rule, Runner,
-    ScanError, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE,
+    AppliedMigration, Database, Error, Migration, Migrations, Policy, Problem, Report, Rule,
+    Runner, ScanError, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE,
 };
 
 /// The `postgres` crate this build uses, so that clients match.

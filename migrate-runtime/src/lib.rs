@@ -37,7 +37,7 @@ pub use error::Error;
 pub use migration::{Migration, Migrations};
 pub use problem::{Problem, Rule, ScanError};
 pub use report::{AppliedMigration, Report};
-pub use runner::{Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
+pub use runner::{Policy, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
 pub use scan::{scan, ScannedSet};
 
 #[cfg(feature = "postgres")]

@@ -10,6 +10,7 @@ pub struct Report {
     pub(crate) applied: Vec<AppliedMigration>,
     pub(crate) version: Option<u64>,
     pub(crate) elapsed: Duration,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// One migration applied by a run.
@@ -39,6 +40,13 @@ impl Report {
     #[must_use]
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+
+    /// What the run let pass under a [`Policy::Warn`](crate::Policy) policy
+    /// (an unknown applied migration, one applied out of order).
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Whether the run applied nothing.
@@ -101,6 +109,9 @@ impl fmt::Display for Report {
             if !m.transactional {
                 f.write_str("  (no transaction)")?;
             }
+        }
+        for w in &self.warnings {
+            write!(f, "\n  warning: {w}")?;
         }
         Ok(())
     }

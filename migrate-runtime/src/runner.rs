@@ -42,6 +42,23 @@ pub struct Runner<'a> {
     schema: Option<String>,
     table: String,
     lock_timeout: Duration,
+    target: Option<u64>,
+    out_of_order: Policy,
+    unknown_applied: Policy,
+}
+
+/// What a runner does about a condition it would otherwise refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Policy {
+    /// Stop with an error, changing nothing (the default).
+    #[default]
+    Refuse,
+    /// Go on, logging a warning (`log` target `migrate`) and listing it in
+    /// the report's warnings.
+    Warn,
+    /// Go on silently.
+    Allow,
 }
 
 impl Migrations {
@@ -70,6 +87,9 @@ impl Migrations {
             schema: None,
             table: DEFAULT_TABLE.to_owned(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            target: None,
+            out_of_order: Policy::Refuse,
+            unknown_applied: Policy::Refuse,
         }
     }
 }
@@ -100,37 +120,76 @@ impl Runner<'_> {
         self
     }
 
-    /// Applies every pending migration.
+    /// Applies pending migrations up to and including `version` only
+    /// (default: all of them). Applied migrations above it stay applied.
+    #[must_use]
+    pub fn to(mut self, version: u64) -> Self {
+        self.target = Some(version);
+        self
+    }
+
+    /// What to do when a pending migration is older than the newest applied
+    /// one (default [`Policy::Refuse`], [`Error::OutOfOrder`]). With `Warn`
+    /// or `Allow` it is applied, in version order with the other pending ones.
+    #[must_use]
+    pub fn out_of_order(mut self, policy: Policy) -> Self {
+        self.out_of_order = policy;
+        self
+    }
+
+    /// What to do when the database has applied a migration this set lacks
+    /// (default [`Policy::Refuse`], [`Error::UnknownApplied`]), as when an
+    /// older binary boots during a rolling deploy.
+    #[must_use]
+    pub fn unknown_applied(mut self, policy: Policy) -> Self {
+        self.unknown_applied = policy;
+        self
+    }
+
+    /// Applies every pending migration (up to the target, if one is set).
     ///
     /// # Errors
     /// As [`Migrations::run`]; also [`Error::InvalidOption`] for an empty or
-    /// too long table or schema name.
+    /// too long table or schema name, or a target version the set lacks.
     pub fn run<D: Database>(&self, db: &mut D) -> Result<Report, Error> {
         let tracking = Tracking::new(self.schema.as_deref(), &self.table)?;
+        if let Some(v) = self.target {
+            if self.migrations.get(v).is_none() {
+                return Err(Error::InvalidOption {
+                    option: "target",
+                    reason: format!("version {v} is not in the set"),
+                });
+            }
+        }
         self.run_on(&mut *db.backend(), &tracking)
     }
 
     fn run_on(&self, db: &mut dyn Backend, t: &Tracking) -> Result<Report, Error> {
         let started = Instant::now();
         let set = self.migrations;
-        let up_to_date = |version| Report {
+        let up_to_date = |version, warnings| Report {
             applied: Vec::new(),
             version,
             elapsed: started.elapsed(),
+            warnings,
         };
         // The no-op boot: one small query when the database holds exactly
         // this set, all applied.
         let rows = match db.cached_digest(t, false)? {
             Cache::Stored(Some(d)) if d == set.digest => {
-                return Ok(up_to_date(set.iter().last().map(Migration::version)))
+                return Ok(up_to_date(
+                    set.iter().last().map(Migration::version),
+                    Vec::new(),
+                ))
             }
             Cache::Missing => Vec::new(),
             Cache::Stored(_) => db.read_applied(t, true)?,
             Cache::Unsupported => db.read_applied(t, false)?,
         };
-        let pending = self.check(&rows, t, false)?;
+        let (pending, warnings) = self.check(&rows, t, false)?;
         if pending.is_empty() && rows.iter().all(|r| r.status == Status::Applied) {
-            return Ok(up_to_date(rows.last().map(|r| r.version)));
+            warn_all(&warnings);
+            return Ok(up_to_date(rows.last().map(|r| r.version), warnings));
         }
 
         // While another runner holds the lock, watch the cached digest: once
@@ -139,16 +198,20 @@ impl Runner<'_> {
             Ok(matches!(db.cached_digest(t, true)?, Cache::Stored(Some(d)) if d == set.digest))
         };
         let Some(mut db) = LockGuard::acquire(db, t, self.lock_timeout, done)? else {
-            return Ok(up_to_date(set.iter().last().map(Migration::version)));
+            return Ok(up_to_date(
+                set.iter().last().map(Migration::version),
+                Vec::new(),
+            ));
         };
         db.begin_writes(t)?;
         // Another runner may have applied some while we waited.
         let rows = db.read_applied(t, false)?;
-        let pending = self.check(&rows, t, true)?;
-        let mut digest = StateDigest::default();
-        for r in &rows {
-            digest.push(r.version, &r.checksum);
-        }
+        let (pending, warnings) = self.check(&rows, t, true)?;
+        warn_all(&warnings);
+        let mut state: BTreeMap<u64, &str> = rows
+            .iter()
+            .map(|r| (r.version, r.checksum.as_str()))
+            .collect();
         let mut applied = Vec::with_capacity(pending.len());
         let mut rest = &pending[..];
         while !rest.is_empty() {
@@ -163,7 +226,7 @@ impl Runner<'_> {
             let outcome = db.apply(t, &batch);
             for (step, duration) in batch.iter().zip(outcome.durations) {
                 let m = step.migration;
-                digest.push(m.version(), m.checksum());
+                state.insert(m.version(), m.checksum());
                 applied.push(AppliedMigration {
                     version: m.version(),
                     name: m.name().to_owned(),
@@ -175,36 +238,41 @@ impl Runner<'_> {
                 return Err(e);
             }
         }
+        let mut digest = StateDigest::default();
+        for (&version, checksum) in &state {
+            digest.push(version, checksum);
+        }
         db.release(&digest.hex())?;
-        let version = applied
-            .last()
-            .map(|a| a.version)
-            .or_else(|| rows.last().map(|r| r.version));
         Ok(Report {
             applied,
-            version,
+            version: state.keys().next_back().copied(),
             elapsed: started.elapsed(),
+            warnings,
         })
     }
 
-    /// Compares the tracking rows with the set and returns what is pending.
-    /// Rows left by an unfinished no-transaction migration are an error only
-    /// under the lock: without it, their runner may still be at work.
+    /// Compares the tracking rows with the set and returns what is pending
+    /// (up to the target) and the warnings the policies asked for. Rows left
+    /// by an unfinished no-transaction migration are an error only under the
+    /// lock: without it, their runner may still be at work.
     fn check(
         &self,
         rows: &[AppliedRow],
         t: &Tracking,
         locked: bool,
-    ) -> Result<Vec<&Migration>, Error> {
+    ) -> Result<(Vec<&Migration>, Vec<String>), Error> {
         let set = self.migrations;
+        let mut warnings = Vec::new();
         let mut applied: BTreeMap<u64, &AppliedRow> = BTreeMap::new();
         for row in rows {
             applied.insert(row.version, row);
             let Some(m) = set.get(row.version) else {
-                return Err(Error::UnknownApplied {
+                let error = Error::UnknownApplied {
                     version: row.version,
                     name: row.name.clone(),
-                });
+                };
+                apply_policy(self.unknown_applied, error, &mut warnings)?;
+                continue;
             };
             if row.status != Status::Applied {
                 if locked {
@@ -230,17 +298,37 @@ impl Runner<'_> {
         let pending: Vec<&Migration> = set
             .iter()
             .filter(|m| !applied.contains_key(&m.version()))
+            .filter(|m| self.target.is_none_or(|v| m.version() <= v))
             .collect();
-        if let (Some(first), Some(&latest)) = (pending.first(), applied.keys().next_back()) {
-            if first.version() < latest {
-                return Err(Error::OutOfOrder {
-                    version: first.version(),
-                    file: set.path_of(first.up_file()),
+        if let Some(&latest) = applied.keys().next_back() {
+            for m in pending.iter().filter(|m| m.version() < latest) {
+                let error = Error::OutOfOrder {
+                    version: m.version(),
+                    file: set.path_of(m.up_file()),
                     latest_applied: latest,
-                });
+                };
+                apply_policy(self.out_of_order, error, &mut warnings)?;
             }
         }
-        Ok(pending)
+        Ok((pending, warnings))
+    }
+}
+
+/// Refuses with `error`, or records it as a warning, as `policy` says.
+fn apply_policy(policy: Policy, error: Error, warnings: &mut Vec<String>) -> Result<(), Error> {
+    match policy {
+        Policy::Refuse => Err(error),
+        Policy::Warn => {
+            warnings.push(error.to_string());
+            Ok(())
+        }
+        Policy::Allow => Ok(()),
+    }
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        log::warn!(target: "migrate", "{w}");
     }
 }
 
