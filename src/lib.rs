@@ -23,7 +23,7 @@
 //!
 //! To have cargo notice newly added files, add a one-line `build.rs`:
 //!
-//! ```
+//! ```text
 //! // build.rs
 //! fn main() {
 //!     println!("cargo:rerun-if-changed=migrations");

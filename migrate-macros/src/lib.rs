@@ -33,7 +33,7 @@ use syn::{parse_macro_input, LitStr};
 /// the line and the rule. Editing a file rebuilds the crate; for a newly
 /// added file to be noticed, add a one-line `build.rs`:
 ///
-/// ```
+/// ```text
 /// // build.rs
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
