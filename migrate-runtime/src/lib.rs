@@ -24,21 +24,27 @@ mod backend;
 mod checksum;
 mod directives;
 mod error;
+mod history;
 mod migration;
+mod plan;
 mod problem;
 mod report;
 mod runner;
 mod scan;
 mod sql;
+mod status;
 mod version;
 
 pub use backend::Database;
 pub use error::Error;
+pub use history::Event;
 pub use migration::{Migration, Migrations};
+pub use plan::{Direction, Plan, PlannedStep};
 pub use problem::{Problem, Rule, ScanError};
 pub use report::{AppliedMigration, Report};
 pub use runner::{Policy, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
 pub use scan::{scan, ScannedSet};
+pub use status::{AppliedEntry, Finding, PendingMigration, Status};
 
 #[cfg(feature = "postgres")]
 #[doc(no_inline)]

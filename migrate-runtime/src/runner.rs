@@ -6,11 +6,14 @@ use std::ops::{Deref, DerefMut};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::backend::{AppliedRow, Backend, Cache, Database, Status, Step, Tracking};
+use crate::backend::{AppliedRow, Backend, Cache, Database, RowState, Step, Tracking};
 use crate::checksum::StateDigest;
 use crate::error::Error;
+use crate::history::Event;
 use crate::migration::{Migration, Migrations};
+use crate::plan::{Direction, Plan, PlannedStep};
 use crate::report::{AppliedMigration, Report};
+use crate::status::{self, Finding, Status};
 
 /// The tracking table's default name; its event log is `<name>_events`.
 pub const DEFAULT_TABLE: &str = "migrate_history";
@@ -153,14 +156,7 @@ impl Runner<'_> {
     /// too long table or schema name, or a target version the set lacks.
     pub fn run<D: Database>(&self, db: &mut D) -> Result<Report, Error> {
         let tracking = Tracking::new(self.schema.as_deref(), &self.table)?;
-        if let Some(v) = self.target {
-            if self.migrations.get(v).is_none() {
-                return Err(Error::InvalidOption {
-                    option: "target",
-                    reason: format!("version {v} is not in the set"),
-                });
-            }
-        }
+        self.check_target()?;
         self.run_on(&mut *db.backend(), &tracking)
     }
 
@@ -187,7 +183,7 @@ impl Runner<'_> {
             Cache::Unsupported => db.read_applied(t, false)?,
         };
         let (pending, warnings) = self.check(&rows, t, false)?;
-        if pending.is_empty() && rows.iter().all(|r| r.status == Status::Applied) {
+        if pending.is_empty() && rows.iter().all(|r| r.status == RowState::Applied) {
             warn_all(&warnings);
             return Ok(up_to_date(rows.last().map(|r| r.version), warnings));
         }
@@ -262,67 +258,93 @@ impl Runner<'_> {
         locked: bool,
     ) -> Result<(Vec<&Migration>, Vec<String>), Error> {
         let set = self.migrations;
+        let (findings, pending) = status::examine(set, rows, self.target);
         let mut warnings = Vec::new();
-        let mut applied: BTreeMap<u64, &AppliedRow> = BTreeMap::new();
-        for row in rows {
-            applied.insert(row.version, row);
-            let Some(m) = set.get(row.version) else {
-                let error = Error::UnknownApplied {
-                    version: row.version,
-                    name: row.name.clone(),
-                };
-                apply_policy(self.unknown_applied, error, &mut warnings)?;
-                continue;
+        for finding in findings {
+            let policy = match finding {
+                Finding::UnknownApplied { .. } => self.unknown_applied,
+                Finding::OutOfOrder { .. } => self.out_of_order,
+                Finding::HalfApplied { .. } if !locked => continue,
+                _ => Policy::Refuse,
             };
-            if row.status != Status::Applied {
-                if locked {
-                    return Err(Error::HalfApplied {
-                        version: row.version,
-                        file: set.path_of(m.up_file()),
-                        status: row.status.as_str().to_owned(),
-                        table: t.display_name(),
-                    });
-                }
-                continue;
-            }
-            if row.checksum != m.checksum() {
-                return Err(Error::ChecksumMismatch {
-                    version: row.version,
-                    name: m.name().to_owned(),
-                    file: set.path_of(m.up_file()),
-                    expected: row.checksum.clone(),
-                    found: m.checksum().to_owned(),
-                });
-            }
-        }
-        let pending: Vec<&Migration> = set
-            .iter()
-            .filter(|m| !applied.contains_key(&m.version()))
-            .filter(|m| self.target.is_none_or(|v| m.version() <= v))
-            .collect();
-        if let Some(&latest) = applied.keys().next_back() {
-            for m in pending.iter().filter(|m| m.version() < latest) {
-                let error = Error::OutOfOrder {
-                    version: m.version(),
-                    file: set.path_of(m.up_file()),
-                    latest_applied: latest,
-                };
-                apply_policy(self.out_of_order, error, &mut warnings)?;
+            let error = finding.into_error(set, &t.display_name());
+            match policy {
+                Policy::Refuse => return Err(error),
+                Policy::Warn => warnings.push(error.to_string()),
+                Policy::Allow => {}
             }
         }
         Ok((pending, warnings))
     }
-}
 
-/// Refuses with `error`, or records it as a warning, as `policy` says.
-fn apply_policy(policy: Policy, error: Error, warnings: &mut Vec<String>) -> Result<(), Error> {
-    match policy {
-        Policy::Refuse => Err(error),
-        Policy::Warn => {
-            warnings.push(error.to_string());
-            Ok(())
+    /// The database's state against the set: current and latest versions,
+    /// pending and applied migrations (with when, how long and who), and
+    /// every problem. Read-only; takes no lock.
+    ///
+    /// # Errors
+    /// A database error, or an invalid table or schema name.
+    pub fn status<D: Database>(&self, db: &mut D) -> Result<Status, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        let rows = db.backend().read_rows(&t)?;
+        Ok(status::status(self.migrations, &rows))
+    }
+
+    /// Every problem between the database and the set (drift, unknown
+    /// applied, out of order, half applied); empty when consistent.
+    /// Read-only; takes no lock.
+    ///
+    /// # Errors
+    /// As [`Runner::status`].
+    pub fn verify<D: Database>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
+        Ok(self.status(db)?.problems)
+    }
+
+    /// The newest `limit` entries of the event log, newest first.
+    /// Read-only.
+    ///
+    /// # Errors
+    /// As [`Runner::status`].
+    pub fn history<D: Database>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        db.backend().read_events(&t, limit)
+    }
+
+    /// What [`Runner::run`] would apply, with the exact SQL, executing
+    /// nothing: the database is left as it is (no tracking table is
+    /// created either).
+    ///
+    /// # Errors
+    /// The refusals [`Runner::run`] would make, a database error, or an
+    /// invalid option.
+    pub fn plan<D: Database>(&self, db: &mut D) -> Result<Plan, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        self.check_target()?;
+        let rows = db.backend().read_applied(&t, false)?;
+        let (pending, warnings) = self.check(&rows, &t, true)?;
+        Ok(Plan {
+            steps: pending
+                .iter()
+                .map(|m| PlannedStep {
+                    version: m.version(),
+                    name: m.name().to_owned(),
+                    direction: Direction::Up,
+                    file: self.migrations.path_of(m.up_file()),
+                    sql: m.up_sql().to_owned(),
+                    transactional: !m.no_transaction(),
+                })
+                .collect(),
+            warnings,
+        })
+    }
+
+    fn check_target(&self) -> Result<(), Error> {
+        match self.target {
+            Some(v) if self.migrations.get(v).is_none() => Err(Error::InvalidOption {
+                option: "target",
+                reason: format!("version {v} is not in the set"),
+            }),
+            _ => Ok(()),
         }
-        Policy::Allow => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@
 mod concurrency;
 mod embed;
 mod fixtures;
+mod inspect;
 mod options;
 mod postgres;
 mod sqlite;

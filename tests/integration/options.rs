@@ -1,53 +1,9 @@
 //! Runner options: a target version and the policies, on both backends.
 
-use migrate::{Database, Error, Policy};
+use migrate::{Error, Policy};
 
 use crate::fixtures::*;
 use crate::support::*;
-
-/// Runs `check` against a fresh PostgreSQL database and a fresh SQLite file.
-fn on_both(name: &str, check: fn(&mut dyn FnMut() -> Box<dyn Db>)) {
-    if let Some(pg) = PgDb::create(name) {
-        check(&mut || Box::new(pg.connect()));
-    }
-    let lite = LiteDb::new();
-    check(&mut || Box::new(lite.connect()));
-}
-
-/// A connection of either kind, with what these tests read back.
-trait Db {
-    fn run(&mut self, runner: migrate::Runner<'_>) -> Result<migrate::Report, Error>;
-    fn versions(&mut self) -> Vec<i64>;
-}
-
-impl<D: Database> Db for D
-where
-    D: Versions,
-{
-    fn run(&mut self, runner: migrate::Runner<'_>) -> Result<migrate::Report, Error> {
-        runner.run(self)
-    }
-
-    fn versions(&mut self) -> Vec<i64> {
-        Versions::versions(self)
-    }
-}
-
-trait Versions {
-    fn versions(&mut self) -> Vec<i64>;
-}
-
-impl Versions for migrate::postgres::Client {
-    fn versions(&mut self) -> Vec<i64> {
-        pg_versions(self)
-    }
-}
-
-impl Versions for migrate::rusqlite::Connection {
-    fn versions(&mut self) -> Vec<i64> {
-        lite_versions(self)
-    }
-}
 
 #[test]
 fn apply_up_to_a_target_then_the_rest() {

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate::postgres::{Client, NoTls};
+use migrate::{Database, Error, Runner};
 
 /// The server's address; `MIGRATE_TEST_PG` overrides it.
 fn server() -> String {
@@ -164,4 +165,125 @@ pub fn lite_table_exists(conn: &migrate::rusqlite::Connection, table: &str) -> b
     )
     .expect("look up a table")
         == 1
+}
+
+/// Runs `check` against a fresh PostgreSQL database and a fresh SQLite file.
+pub fn on_both(name: &str, check: fn(&mut dyn FnMut() -> Box<dyn Db>)) {
+    if let Some(pg) = PgDb::create(name) {
+        check(&mut || Box::new(pg.connect()));
+    }
+    let lite = LiteDb::new();
+    check(&mut || Box::new(lite.connect()));
+}
+
+/// A connection of either kind: the runner's operations, and what the
+/// tests read back.
+pub trait Db {
+    fn run(&mut self, runner: Runner<'_>) -> Result<migrate::Report, Error>;
+    fn status(&mut self, runner: Runner<'_>) -> Result<migrate::Status, Error>;
+    fn verify(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error>;
+    fn history(&mut self, runner: Runner<'_>, limit: usize) -> Result<Vec<migrate::Event>, Error>;
+    fn plan(&mut self, runner: Runner<'_>) -> Result<migrate::Plan, Error>;
+    fn versions(&mut self) -> Vec<i64>;
+    /// Every object of the database's schema with its definition, and
+    /// every row of any tracking table: equal snapshots mean untouched.
+    fn snapshot(&mut self) -> Vec<String>;
+}
+
+impl<D: Database + Inspect> Db for D {
+    fn run(&mut self, runner: Runner<'_>) -> Result<migrate::Report, Error> {
+        runner.run(self)
+    }
+
+    fn status(&mut self, runner: Runner<'_>) -> Result<migrate::Status, Error> {
+        runner.status(self)
+    }
+
+    fn verify(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error> {
+        runner.verify(self)
+    }
+
+    fn history(&mut self, runner: Runner<'_>, limit: usize) -> Result<Vec<migrate::Event>, Error> {
+        runner.history(self, limit)
+    }
+
+    fn plan(&mut self, runner: Runner<'_>) -> Result<migrate::Plan, Error> {
+        runner.plan(self)
+    }
+
+    fn versions(&mut self) -> Vec<i64> {
+        Inspect::versions(self)
+    }
+
+    fn snapshot(&mut self) -> Vec<String> {
+        Inspect::snapshot(self)
+    }
+}
+
+/// What the tests read back from each kind of database.
+pub trait Inspect {
+    fn versions(&mut self) -> Vec<i64>;
+    fn snapshot(&mut self) -> Vec<String>;
+}
+
+impl Inspect for migrate::postgres::Client {
+    fn versions(&mut self) -> Vec<i64> {
+        pg_versions(self)
+    }
+
+    fn snapshot(&mut self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .query(
+                "SELECT c.relname || ':' || c.relkind::text || ':' || \
+                        coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) \
+                                  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if pg_table_exists(self, "migrate_history") {
+            out.extend(
+                self.query(
+                    "SELECT row_to_json(h)::text FROM migrate_history h ORDER BY version",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0)),
+            );
+        }
+        out
+    }
+}
+
+impl Inspect for migrate::rusqlite::Connection {
+    fn versions(&mut self) -> Vec<i64> {
+        lite_versions(self)
+    }
+
+    fn snapshot(&mut self) -> Vec<String> {
+        let mut stmt = self
+            .prepare("SELECT type || ':' || name || ':' || coalesce(sql, '') FROM sqlite_master ORDER BY name")
+            .unwrap();
+        let mut out: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if lite_table_exists(self, "migrate_history") {
+            let mut rows = self
+                .prepare("SELECT version || ' ' || checksum || ' ' || applied_at FROM migrate_history ORDER BY version")
+                .unwrap();
+            out.extend(
+                rows.query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(Result::unwrap),
+            );
+        }
+        out
+    }
 }

@@ -94,7 +94,7 @@ fn lock_key(schema: &str, table: &str) -> i64 {
 
 /// The state of a row of the tracking table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum RowState {
     /// Applied and committed.
     Applied,
     /// A no-transaction migration that started and did not finish.
@@ -103,20 +103,20 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
+impl RowState {
     pub(crate) fn parse(text: &str) -> Self {
         match text {
-            "applied" => Status::Applied,
-            "failed" => Status::Failed,
-            _ => Status::InProgress,
+            "applied" => RowState::Applied,
+            "failed" => RowState::Failed,
+            _ => RowState::InProgress,
         }
     }
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Status::Applied => "applied",
-            Status::InProgress => "in_progress",
-            Status::Failed => "failed",
+            RowState::Applied => "applied",
+            RowState::InProgress => "in_progress",
+            RowState::Failed => "failed",
         }
     }
 }
@@ -127,7 +127,7 @@ pub struct AppliedRow {
     pub version: u64,
     pub name: String,
     pub checksum: String,
-    pub status: Status,
+    pub status: RowState,
 }
 
 /// A migration to apply, with its up file's path for messages.
@@ -154,8 +154,31 @@ pub enum Cache {
     Stored(Option<String>),
 }
 
+/// A row of the tracking table with everything status reports show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub row: AppliedRow,
+    /// UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (SQLite: milliseconds).
+    pub applied_at: String,
+    pub execution_ms: Option<f64>,
+    pub applied_by: Option<String>,
+    pub down_sql: Option<String>,
+}
+
 /// What the runner needs from a database connection.
 pub trait Backend {
+    /// Reads every row of the tracking table with its details, ordered by
+    /// version; empty when the table does not exist. Read-only.
+    fn read_rows(&mut self, t: &Tracking) -> Result<Vec<HistoryRow>, Error>;
+
+    /// Reads the newest `limit` events, newest first; empty when the table
+    /// does not exist. Read-only.
+    fn read_events(
+        &mut self,
+        t: &Tracking,
+        limit: usize,
+    ) -> Result<Vec<crate::history::Event>, Error>;
+
     /// Reads the cached digest of the applied state: one round trip, in
     /// which a missing table is an error the server logs. `quiet` first asks
     /// the catalog whether the table exists (one more round trip, no error),

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, AppliedRow, Backend, Database, Status, Step, Tracking};
+use super::{Applied, AppliedRow, Backend, Database, HistoryRow, RowState, Step, Tracking};
 use crate::error::Error;
+use crate::history::Event;
 use crate::migration::Migration;
 use crate::sql;
 
@@ -53,20 +54,7 @@ impl Backend for Lite<'_> {
         t: &Tracking,
         _refresh_cache: bool,
     ) -> Result<Vec<AppliedRow>, Error> {
-        let master = match &t.schema {
-            Some(s) => format!("{}.sqlite_master", super::quote_ident(s)),
-            None => "sqlite_master".to_owned(),
-        };
-        let exists: Option<i64> = self
-            .conn
-            .query_row(
-                &format!("SELECT 1 FROM {master} WHERE type = 'table' AND name = ?1"),
-                [&t.table],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(lite("reading the tracking table"))?;
-        if exists.is_none() {
+        if !self.table_exists(t, &t.table)? {
             return Ok(Vec::new());
         }
         let mut stmt = self
@@ -82,12 +70,77 @@ impl Backend for Lite<'_> {
                     version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(),
                     name: r.get(1)?,
                     checksum: r.get(2)?,
-                    status: Status::parse(&r.get::<_, String>(3)?),
+                    status: RowState::parse(&r.get::<_, String>(3)?),
                 })
             })
             .map_err(lite("reading the tracking table"))?;
         rows.collect::<Result<_, _>>()
             .map_err(lite("reading the tracking table"))
+    }
+
+    fn read_rows(&mut self, t: &Tracking) -> Result<Vec<HistoryRow>, Error> {
+        if !self.table_exists(t, &t.table)? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT version, name, checksum, status, applied_at, execution_ms, applied_by, down_sql \
+                 FROM {} ORDER BY version",
+                t.history
+            ))
+            .map_err(lite("reading the tracking table"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(HistoryRow {
+                    row: AppliedRow {
+                        version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(),
+                        name: r.get(1)?,
+                        checksum: r.get(2)?,
+                        status: RowState::parse(&r.get::<_, String>(3)?),
+                    },
+                    applied_at: r.get(4)?,
+                    execution_ms: r.get(5)?,
+                    applied_by: r.get(6)?,
+                    down_sql: r.get(7)?,
+                })
+            })
+            .map_err(lite("reading the tracking table"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(lite("reading the tracking table"))
+    }
+
+    fn read_events(&mut self, t: &Tracking, limit: usize) -> Result<Vec<Event>, Error> {
+        if !self.table_exists(t, &format!("{}_events", t.table))? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT id, version, name, event, checksum, at, execution_ms, actor, detail \
+                 FROM {} ORDER BY id DESC LIMIT ?1",
+                t.events
+            ))
+            .map_err(lite("reading the event log"))?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    version: r
+                        .get::<_, Option<i64>>(1)?
+                        .and_then(|v| u64::try_from(v).ok()),
+                    name: r.get(2)?,
+                    event: r.get(3)?,
+                    checksum: r.get(4)?,
+                    at: r.get(5)?,
+                    execution_ms: r.get(6)?,
+                    actor: r.get(7)?,
+                    detail: r.get(8)?,
+                })
+            })
+            .map_err(lite("reading the event log"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(lite("reading the event log"))
     }
 
     fn try_lock(&mut self, _t: &Tracking) -> Result<bool, Error> {
@@ -180,6 +233,23 @@ CREATE TABLE IF NOT EXISTS {events} (
 }
 
 impl Lite<'_> {
+    /// Whether a table exists in the tracking tables' schema.
+    fn table_exists(&mut self, t: &Tracking, table: &str) -> Result<bool, Error> {
+        let master = match &t.schema {
+            Some(s) => format!("{}.sqlite_master", super::quote_ident(s)),
+            None => "sqlite_master".to_owned(),
+        };
+        self.conn
+            .query_row(
+                &format!("SELECT 1 FROM {master} WHERE type = 'table' AND name = ?1"),
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(lite("reading the tracking table"))
+    }
+
     fn apply_one(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
         let started = Instant::now();
         let transactional = !m.no_transaction();

@@ -27,8 +27,9 @@ use postgres::{Client, SimpleQueryMessage};
 
 use self::failure::Failure;
 use self::tracking::{literal, opt_literal, RECORD};
-use super::{Applied, AppliedRow, Backend, Cache, Database, Status, Step, Tracking};
+use super::{Applied, AppliedRow, Backend, Cache, Database, HistoryRow, RowState, Step, Tracking};
 use crate::error::Error;
+use crate::history::Event;
 use crate::migration::Migration;
 use crate::sql;
 
@@ -126,11 +127,60 @@ impl Backend for Pg<'_> {
                     version: text(0).parse().unwrap_or_default(),
                     name: text(1),
                     checksum: text(2),
-                    status: Status::parse(&text(3)),
+                    status: RowState::parse(&text(3)),
                 });
             }
         }
         Ok(rows)
+    }
+
+    fn read_rows(&mut self, t: &Tracking) -> Result<Vec<HistoryRow>, Error> {
+        let query = format!(
+            "SELECT version, name, checksum, status, {applied_at}, execution_ms, applied_by, down_sql \
+             FROM {} ORDER BY version",
+            t.history,
+            applied_at = utc_text("applied_at"),
+        );
+        Ok(self
+            .rows_of(&query, "reading the tracking table")?
+            .iter()
+            .map(|r| HistoryRow {
+                row: AppliedRow {
+                    version: r.get(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
+                    name: r.get(1).unwrap_or_default().to_owned(),
+                    checksum: r.get(2).unwrap_or_default().to_owned(),
+                    status: RowState::parse(r.get(3).unwrap_or_default()),
+                },
+                applied_at: r.get(4).unwrap_or_default().to_owned(),
+                execution_ms: r.get(5).and_then(|v| v.parse().ok()),
+                applied_by: r.get(6).map(str::to_owned),
+                down_sql: r.get(7).map(str::to_owned),
+            })
+            .collect())
+    }
+
+    fn read_events(&mut self, t: &Tracking, limit: usize) -> Result<Vec<Event>, Error> {
+        let query = format!(
+            "SELECT id, version, name, event, checksum, {at}, execution_ms, actor, detail \
+             FROM {} ORDER BY id DESC LIMIT {limit}",
+            t.events,
+            at = utc_text("at"),
+        );
+        Ok(self
+            .rows_of(&query, "reading the event log")?
+            .iter()
+            .map(|r| Event {
+                id: r.get(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
+                version: r.get(1).and_then(|v| v.parse().ok()),
+                name: r.get(2).map(str::to_owned),
+                event: r.get(3).unwrap_or_default().to_owned(),
+                checksum: r.get(4).map(str::to_owned),
+                at: r.get(5).unwrap_or_default().to_owned(),
+                execution_ms: r.get(6).and_then(|v| v.parse().ok()),
+                actor: r.get(7).map(str::to_owned),
+                detail: r.get(8).map(str::to_owned),
+            })
+            .collect())
     }
 
     fn try_lock(&mut self, t: &Tracking) -> Result<bool, Error> {
@@ -183,7 +233,31 @@ impl Backend for Pg<'_> {
     }
 }
 
+/// A timestamp column as UTC text, the format SQLite stores.
+fn utc_text(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+}
+
 impl Pg<'_> {
+    /// The rows of a read-only query; none when its table does not exist.
+    fn rows_of(
+        &mut self,
+        query: &str,
+        context: &'static str,
+    ) -> Result<Vec<postgres::SimpleQueryRow>, Error> {
+        match self.client.simple_query(query) {
+            Ok(messages) => Ok(messages
+                .into_iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::Row(row) => Some(row),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) if is_missing_table(&e) => Ok(Vec::new()),
+            Err(e) => Err(pg(context)(e)),
+        }
+    }
+
     /// Sends a batch of transactional migrations in one message, each as
     /// `BEGIN; <sql>; EXECUTE <record>; COMMIT;`. The server runs them in
     /// order and skips the rest of the message at the first error, so the

@@ -1,0 +1,352 @@
+//! Status and verification: what is applied, what is pending, and every
+//! problem, as data (serializable, for a health endpoint).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::backend::{AppliedRow, HistoryRow, RowState};
+use crate::error::Error;
+use crate::migration::{Migration, Migrations};
+
+/// The state of a database against a set of migrations. Made by
+/// [`Runner::status`](crate::Runner::status); serializes to JSON with serde.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub(crate) current_version: Option<u64>,
+    pub(crate) latest_version: Option<u64>,
+    pub(crate) pending: Vec<PendingMigration>,
+    pub(crate) applied: Vec<AppliedEntry>,
+    pub(crate) problems: Vec<Finding>,
+}
+
+/// A migration of the set that the database has not applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingMigration {
+    pub(crate) version: u64,
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) transactional: bool,
+}
+
+/// A row of the tracking table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppliedEntry {
+    pub(crate) version: u64,
+    pub(crate) name: String,
+    pub(crate) checksum: String,
+    pub(crate) state: &'static str,
+    pub(crate) applied_at: String,
+    pub(crate) execution_ms: Option<f64>,
+    pub(crate) applied_by: Option<String>,
+    pub(crate) embedded: bool,
+}
+
+/// A problem between the database and the set. The runner refuses to run
+/// on each of them (unknown and out of order can be relaxed by a policy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Finding {
+    /// An applied migration whose file changed since.
+    Drift {
+        /// The version.
+        version: u64,
+        /// The up file.
+        file: String,
+        /// The checksum recorded when it was applied.
+        expected: String,
+        /// The checksum of the file now.
+        found: String,
+    },
+    /// An applied migration the set does not contain.
+    UnknownApplied {
+        /// The version.
+        version: u64,
+        /// The name recorded.
+        name: String,
+    },
+    /// A pending migration older than the newest applied one.
+    OutOfOrder {
+        /// The pending version.
+        version: u64,
+        /// Its up file.
+        file: String,
+        /// The newest applied version.
+        latest_applied: u64,
+    },
+    /// A no-transaction migration that did not finish.
+    HalfApplied {
+        /// The version.
+        version: u64,
+        /// The name recorded.
+        name: String,
+        /// `in_progress` or `failed`.
+        state: String,
+    },
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::Drift { version, file, expected, found } => write!(
+                f,
+                "migration {version} ({file}) changed after it was applied: expected checksum {expected}, found {found}"
+            ),
+            Finding::UnknownApplied { version, name } => write!(
+                f,
+                "migration {version} ({name}) is applied but unknown to this set"
+            ),
+            Finding::OutOfOrder { version, file, latest_applied } => write!(
+                f,
+                "migration {version} ({file}) is pending but older than the newest applied migration {latest_applied}"
+            ),
+            Finding::HalfApplied { version, name, state } => write!(
+                f,
+                "migration {version} ({name}) is marked `{state}` by a no-transaction run that did not finish"
+            ),
+        }
+    }
+}
+
+impl Finding {
+    /// The runner's refusal for this finding.
+    pub(crate) fn into_error(self, set: &Migrations, table: &str) -> Error {
+        match self {
+            Finding::Drift {
+                version,
+                file,
+                expected,
+                found,
+            } => Error::ChecksumMismatch {
+                version,
+                name: set
+                    .get(version)
+                    .map_or_else(String::new, |m| m.name().to_owned()),
+                file,
+                expected,
+                found,
+            },
+            Finding::UnknownApplied { version, name } => Error::UnknownApplied { version, name },
+            Finding::OutOfOrder {
+                version,
+                file,
+                latest_applied,
+            } => Error::OutOfOrder {
+                version,
+                file,
+                latest_applied,
+            },
+            Finding::HalfApplied {
+                version,
+                name,
+                state,
+            } => Error::HalfApplied {
+                version,
+                file: set.get(version).map_or(name, |m| set.path_of(m.up_file())),
+                status: state,
+                table: table.to_owned(),
+            },
+        }
+    }
+}
+
+/// Every finding for these tracking rows, in version order, and the set's
+/// pending migrations (up to `target`).
+pub(crate) fn examine<'a>(
+    set: &'a Migrations,
+    rows: &[AppliedRow],
+    target: Option<u64>,
+) -> (Vec<Finding>, Vec<&'a Migration>) {
+    let mut findings = Vec::new();
+    let mut applied = BTreeSet::new();
+    for row in rows {
+        applied.insert(row.version);
+        let Some(m) = set.get(row.version) else {
+            findings.push(Finding::UnknownApplied {
+                version: row.version,
+                name: row.name.clone(),
+            });
+            continue;
+        };
+        if row.status != RowState::Applied {
+            findings.push(Finding::HalfApplied {
+                version: row.version,
+                name: row.name.clone(),
+                state: row.status.as_str().to_owned(),
+            });
+        } else if row.checksum != m.checksum() {
+            findings.push(Finding::Drift {
+                version: row.version,
+                file: set.path_of(m.up_file()),
+                expected: row.checksum.clone(),
+                found: m.checksum().to_owned(),
+            });
+        }
+    }
+    let pending: Vec<&Migration> = set
+        .iter()
+        .filter(|m| !applied.contains(&m.version()))
+        .filter(|m| target.is_none_or(|v| m.version() <= v))
+        .collect();
+    if let Some(&latest) = applied.iter().next_back() {
+        for m in pending.iter().filter(|m| m.version() < latest) {
+            findings.push(Finding::OutOfOrder {
+                version: m.version(),
+                file: set.path_of(m.up_file()),
+                latest_applied: latest,
+            });
+        }
+    }
+    (findings, pending)
+}
+
+/// The status of `rows` against `set`.
+pub(crate) fn status(set: &Migrations, rows: &[HistoryRow]) -> Status {
+    let plain: Vec<AppliedRow> = rows.iter().map(|r| r.row.clone()).collect();
+    let (problems, pending) = examine(set, &plain, None);
+    Status {
+        current_version: rows.last().map(|r| r.row.version),
+        latest_version: set.iter().last().map(Migration::version),
+        pending: pending
+            .iter()
+            .map(|m| PendingMigration {
+                version: m.version(),
+                name: m.name().to_owned(),
+                file: set.path_of(m.up_file()),
+                transactional: !m.no_transaction(),
+            })
+            .collect(),
+        applied: rows
+            .iter()
+            .map(|r| AppliedEntry {
+                version: r.row.version,
+                name: r.row.name.clone(),
+                checksum: r.row.checksum.clone(),
+                state: r.row.status.as_str(),
+                applied_at: r.applied_at.clone(),
+                execution_ms: r.execution_ms,
+                applied_by: r.applied_by.clone(),
+                embedded: set.get(r.row.version).is_some(),
+            })
+            .collect(),
+        problems,
+    }
+}
+
+impl Status {
+    /// The newest applied version, if any.
+    #[must_use]
+    pub fn current_version(&self) -> Option<u64> {
+        self.current_version
+    }
+
+    /// The newest version of the set, if any.
+    #[must_use]
+    pub fn latest_version(&self) -> Option<u64> {
+        self.latest_version
+    }
+
+    /// The migrations not applied yet, in version order.
+    #[must_use]
+    pub fn pending(&self) -> &[PendingMigration] {
+        &self.pending
+    }
+
+    /// The tracking table's rows, in version order.
+    #[must_use]
+    pub fn applied(&self) -> &[AppliedEntry] {
+        &self.applied
+    }
+
+    /// Every problem found; empty when the database is consistent with the
+    /// set.
+    #[must_use]
+    pub fn problems(&self) -> &[Finding] {
+        &self.problems
+    }
+
+    /// Whether nothing is pending and nothing is wrong.
+    #[must_use]
+    pub fn is_up_to_date(&self) -> bool {
+        self.pending.is_empty() && self.problems.is_empty()
+    }
+}
+
+impl PendingMigration {
+    /// The version.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The up file.
+    #[must_use]
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Whether it runs in a transaction.
+    #[must_use]
+    pub fn transactional(&self) -> bool {
+        self.transactional
+    }
+}
+
+impl AppliedEntry {
+    /// The version.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The name recorded.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The checksum recorded when it was applied.
+    #[must_use]
+    pub fn checksum(&self) -> &str {
+        &self.checksum
+    }
+
+    /// `applied`, or `in_progress`/`failed` for an unfinished
+    /// no-transaction migration.
+    #[must_use]
+    pub fn state(&self) -> &str {
+        self.state
+    }
+
+    /// When it was applied, in UTC (`YYYY-MM-DDTHH:MM:SS.fffZ`).
+    #[must_use]
+    pub fn applied_at(&self) -> &str {
+        &self.applied_at
+    }
+
+    /// How long it took, in milliseconds.
+    #[must_use]
+    pub fn execution_ms(&self) -> Option<f64> {
+        self.execution_ms
+    }
+
+    /// Who applied it.
+    #[must_use]
+    pub fn applied_by(&self) -> Option<&str> {
+        self.applied_by.as_deref()
+    }
+
+    /// Whether the set contains this version.
+    #[must_use]
+    pub fn embedded(&self) -> bool {
+        self.embedded
+    }
+}

@@ -1,0 +1,188 @@
+//! Status, verify, history and dry run, on both backends: data, JSON, and
+//! no side effects.
+
+use migrate::{Direction, Error, Finding};
+
+use crate::fixtures::*;
+use crate::support::*;
+
+#[test]
+fn status_of_an_empty_database_lists_everything_pending_and_creates_nothing() {
+    on_both("status_empty", |connect| {
+        let mut db = connect();
+        let before = db.snapshot();
+        let status = db.status(BASIC.runner()).unwrap();
+        assert_eq!(status.current_version(), None);
+        assert_eq!(status.latest_version(), Some(3));
+        let pending: Vec<u64> = status.pending().iter().map(|p| p.version()).collect();
+        assert_eq!(pending, vec![1, 2, 3]);
+        assert!(status.applied().is_empty() && status.problems().is_empty());
+        assert!(!status.is_up_to_date());
+        assert!(db.verify(BASIC.runner()).unwrap().is_empty());
+        assert!(db.history(BASIC.runner(), 10).unwrap().is_empty());
+        assert_eq!(db.snapshot(), before, "reading status changed the database");
+    });
+}
+
+#[test]
+fn status_shows_applied_and_pending_and_serializes_to_json() {
+    on_both("status_json", |connect| {
+        let mut db = connect();
+        db.run(BASIC.runner().to(2)).unwrap();
+        let status = db.status(BASIC.runner()).unwrap();
+        assert_eq!(status.current_version(), Some(2));
+        assert_eq!(status.pending().len(), 1);
+        assert_eq!(
+            status.pending()[0].file(),
+            "tests/fixtures/basic/0003_record_boot.up.sql"
+        );
+        let applied = status.applied();
+        assert_eq!(applied.len(), 2);
+        for (entry, m) in applied.iter().zip(BASIC.iter()) {
+            assert_eq!(
+                (entry.version(), entry.name(), entry.checksum()),
+                (m.version(), m.name(), m.checksum())
+            );
+            assert_eq!(entry.state(), "applied");
+            assert!(entry.embedded());
+            assert!(entry.execution_ms().is_some_and(|ms| ms >= 0.0));
+            assert!(
+                entry.applied_at().ends_with('Z') && entry.applied_at().contains('T'),
+                "{}",
+                entry.applied_at()
+            );
+        }
+        let json: serde_json::Value = serde_json::to_value(&status).unwrap();
+        assert_eq!(json["current_version"], 2);
+        assert_eq!(json["latest_version"], 3);
+        assert_eq!(json["pending"][0]["name"], "record_boot");
+        assert_eq!(
+            json["applied"][1]["checksum"],
+            BASIC.get(2).unwrap().checksum()
+        );
+        assert_eq!(json["problems"], serde_json::json!([]));
+    });
+}
+
+#[test]
+fn verify_reports_every_problem_without_changing_anything() {
+    on_both("verify", |connect| {
+        let mut db = connect();
+        db.run(BASIC.runner()).unwrap();
+        let before = db.snapshot();
+        let drift = db.verify(BASIC_EDITED.runner()).unwrap();
+        assert!(
+            matches!(&drift[..], [Finding::Drift { version: 2, expected, found, .. }]
+                if expected == BASIC.get(2).unwrap().checksum() && found == BASIC_EDITED.get(2).unwrap().checksum()),
+            "{drift:?}"
+        );
+        let unknown = db.verify(BASIC_SHORT.runner()).unwrap();
+        assert!(
+            matches!(&unknown[..], [Finding::UnknownApplied { version: 3, .. }]),
+            "{unknown:?}"
+        );
+        assert!(db.verify(BASIC.runner()).unwrap().is_empty());
+        let json = serde_json::to_value(&drift).unwrap();
+        assert_eq!(json[0]["kind"], "drift");
+        assert_eq!(db.snapshot(), before);
+    });
+    on_both("verify_ooo", |connect| {
+        let mut db = connect();
+        db.run(OOO_OLD.runner()).unwrap();
+        let found = db.verify(OOO_NEW.runner()).unwrap();
+        assert!(
+            matches!(
+                &found[..],
+                [Finding::OutOfOrder {
+                    version: 20_240_201_000_000,
+                    latest_applied: 20_240_301_000_000,
+                    ..
+                }]
+            ),
+            "{found:?}"
+        );
+        assert!(found[0]
+            .to_string()
+            .contains("older than the newest applied"));
+    });
+}
+
+#[test]
+fn verify_reports_a_half_applied_migration() {
+    let Some(pg) = PgDb::create("verify_half") else {
+        return;
+    };
+    let mut client = pg.connect();
+    HALF_APPLIED.run(&mut client).unwrap_err();
+    let found = HALF_APPLIED.runner().verify(&mut client).unwrap();
+    assert!(
+        matches!(&found[..], [Finding::HalfApplied { version: 2, state, .. }] if state == "failed"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn history_lists_events_newest_first_with_a_limit() {
+    on_both("history", |connect| {
+        let mut db = connect();
+        db.run(FAILING.runner()).unwrap_err();
+        let events = db.history(FAILING.runner(), 10).unwrap();
+        let seen: Vec<(Option<u64>, &str)> =
+            events.iter().map(|e| (e.version(), e.kind())).collect();
+        assert_eq!(
+            seen,
+            vec![(Some(3), "failure"), (Some(2), "apply"), (Some(1), "apply")]
+        );
+        assert!(events[0]
+            .detail()
+            .is_some_and(|d| d.contains("no_such_table")));
+        assert!(events[1].execution_ms().is_some());
+        assert!(events.windows(2).all(|w| w[0].id() > w[1].id()));
+        assert!(events.iter().all(|e| e.at().ends_with('Z')));
+        assert_eq!(db.history(FAILING.runner(), 1).unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn plan_shows_the_exact_sql_and_leaves_the_database_untouched() {
+    on_both("plan", |connect| {
+        let mut db = connect();
+        let empty = db.snapshot();
+        let plan = db.plan(BASIC.runner()).unwrap();
+        assert_eq!(db.snapshot(), empty, "a dry run created something");
+        let steps: Vec<(u64, Direction, bool)> = plan
+            .steps()
+            .iter()
+            .map(|s| (s.version(), s.direction(), s.transactional()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                (1, Direction::Up, true),
+                (2, Direction::Up, true),
+                (3, Direction::Up, true)
+            ]
+        );
+        for (step, m) in plan.steps().iter().zip(BASIC.iter()) {
+            assert_eq!(step.sql(), m.up_sql());
+        }
+        assert!(plan.to_string().contains("CREATE TABLE boots"));
+
+        db.run(BASIC.runner().to(1)).unwrap();
+        let partial = db.snapshot();
+        let plan = db.plan(BASIC.runner().to(2)).unwrap();
+        assert_eq!(
+            plan.steps().iter().map(|s| s.version()).collect::<Vec<_>>(),
+            vec![2]
+        );
+        assert_eq!(db.snapshot(), partial);
+        // A dry run refuses what a run would refuse.
+        db.run(BASIC.runner()).unwrap();
+        let err = db.plan(BASIC_EDITED.runner()).unwrap_err();
+        assert!(
+            matches!(err, Error::ChecksumMismatch { version: 2, .. }),
+            "{err}"
+        );
+        assert!(db.plan(BASIC.runner()).unwrap().is_empty());
+    });
+}
