@@ -34,9 +34,9 @@
 
 pub use migrate_macros::embed_migrations;
 pub use migrate_runtime::{
-    AppliedEntry, AppliedMigration, Database, Direction, Error, Event, Finding, Migration,
-    Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Report, Rule, Runner,
-    ScanError, Status, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE,
+    AppliedEntry, AppliedMigration, Database, Direction, DownSource, Error, Event, Finding,
+    Migration, Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Report, Rollback,
+    RolledBack, Rule, Runner, ScanError, Status, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE,
 };
 
 /// The `postgres` crate this build uses, so that clients match.

@@ -95,6 +95,21 @@ pub enum Error {
         partial: bool,
     },
 
+    /// A rollback reached a migration it cannot undo: marked irreversible,
+    /// or with no down SQL in the set nor in its tracking row. The newer
+    /// ones before it were rolled back; it and the older ones are untouched.
+    #[error(
+        "migration {version} ({name}) is irreversible: the rollback stopped before it, after rolling back {rolled_back} newer migration(s)"
+    )]
+    Irreversible {
+        /// The version.
+        version: u64,
+        /// The name.
+        name: String,
+        /// How many newer migrations were rolled back before it.
+        rolled_back: usize,
+    },
+
     /// The migration lock could not be taken in time.
     #[error("timed out after {waited:?} waiting for the migration lock on {table}; another runner holds it")]
     LockTimeout {

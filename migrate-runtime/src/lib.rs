@@ -41,8 +41,8 @@ pub use history::Event;
 pub use migration::{Migration, Migrations};
 pub use plan::{Direction, Plan, PlannedStep};
 pub use problem::{Problem, Rule, ScanError};
-pub use report::{AppliedMigration, Report};
-pub use runner::{Policy, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
+pub use report::{AppliedMigration, DownSource, Report, RolledBack};
+pub use runner::{Policy, Rollback, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
 pub use scan::{scan, ScannedSet};
 pub use status::{AppliedEntry, Finding, PendingMigration, Status};
 

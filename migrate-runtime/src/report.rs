@@ -8,9 +8,57 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub(crate) applied: Vec<AppliedMigration>,
+    pub(crate) rolled_back: Vec<RolledBack>,
     pub(crate) version: Option<u64>,
     pub(crate) elapsed: Duration,
     pub(crate) warnings: Vec<String>,
+}
+
+/// One migration rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolledBack {
+    pub(crate) version: u64,
+    pub(crate) name: String,
+    pub(crate) duration: Duration,
+    pub(crate) source: DownSource,
+}
+
+/// Where the down SQL of a rollback came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DownSource {
+    /// The set this binary embeds.
+    Embedded,
+    /// The copy stored in the tracking row when the migration was applied
+    /// (the binary no longer has it).
+    Stored,
+}
+
+impl RolledBack {
+    /// The version.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How long the down migration took.
+    #[must_use]
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    /// Which copy of the down SQL ran.
+    #[must_use]
+    pub fn source(&self) -> DownSource {
+        self.source
+    }
 }
 
 /// One migration applied by a run.
@@ -28,6 +76,12 @@ impl Report {
     #[must_use]
     pub fn applied(&self) -> &[AppliedMigration] {
         &self.applied
+    }
+
+    /// The migrations this run rolled back, newest first.
+    #[must_use]
+    pub fn rolled_back(&self) -> &[RolledBack] {
+        &self.rolled_back
     }
 
     /// The database's version after the run: the newest applied migration.
@@ -49,10 +103,10 @@ impl Report {
         &self.warnings
     }
 
-    /// Whether the run applied nothing.
+    /// Whether the run applied (or rolled back) nothing.
     #[must_use]
     pub fn is_up_to_date(&self) -> bool {
-        self.applied.is_empty()
+        self.applied.is_empty() && self.rolled_back.is_empty()
     }
 }
 
@@ -88,6 +142,29 @@ impl fmt::Display for Report {
         let version = self
             .version
             .map_or_else(|| "none".to_owned(), |v| v.to_string());
+        if !self.rolled_back.is_empty() {
+            let n = self.rolled_back.len();
+            write!(
+                f,
+                "rolled back {n} migration{} in {} (version {version})",
+                if n == 1 { "" } else { "s" },
+                Millis(self.elapsed)
+            )?;
+            for m in &self.rolled_back {
+                let source = match m.source {
+                    DownSource::Embedded => "",
+                    DownSource::Stored => "  (stored down SQL)",
+                };
+                write!(
+                    f,
+                    "\n  {:>4} {:<40} {:>10}{source}",
+                    m.version,
+                    m.name,
+                    Millis(m.duration).to_string()
+                )?;
+            }
+            return Ok(());
+        }
         if self.applied.is_empty() {
             return write!(f, "database is up to date (version {version})");
         }

@@ -15,6 +15,10 @@ use crate::plan::{Direction, Plan, PlannedStep};
 use crate::report::{AppliedMigration, Report};
 use crate::status::{self, Finding, Status};
 
+mod rollback;
+
+pub use rollback::Rollback;
+
 /// The tracking table's default name; its event log is `<name>_events`.
 pub const DEFAULT_TABLE: &str = "migrate_history";
 
@@ -165,6 +169,7 @@ impl Runner<'_> {
         let set = self.migrations;
         let up_to_date = |version, warnings| Report {
             applied: Vec::new(),
+            rolled_back: Vec::new(),
             version,
             elapsed: started.elapsed(),
             warnings,
@@ -241,6 +246,7 @@ impl Runner<'_> {
         db.release(&digest.hex())?;
         Ok(Report {
             applied,
+            rolled_back: Vec::new(),
             version: state.keys().next_back().copied(),
             elapsed: started.elapsed(),
             warnings,

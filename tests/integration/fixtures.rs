@@ -17,6 +17,8 @@ pub static BASIC_SHORT: Migrations = embed_migrations!("tests/fixtures/basic_sho
 pub static FAILING: Migrations = embed_migrations!("tests/fixtures/failing");
 /// `FAILING` with a fourth migration after the failing one.
 pub static FAILING_MIDDLE: Migrations = embed_migrations!("tests/fixtures/failing_middle");
+/// Three migrations, the second marked irreversible.
+pub static IRREVERSIBLE: Migrations = embed_migrations!("tests/fixtures/irreversible");
 /// Timestamps 2024-01 and 2024-03.
 pub static OOO_OLD: Migrations = embed_migrations!("tests/fixtures/ooo_old");
 /// Timestamps 2024-01, 2024-02 (new, older than the newest applied) and 2024-03.

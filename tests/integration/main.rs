@@ -9,5 +9,6 @@ mod fixtures;
 mod inspect;
 mod options;
 mod postgres;
+mod rollback;
 mod sqlite;
 mod support;

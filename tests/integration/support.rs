@@ -184,6 +184,16 @@ pub trait Db {
     fn verify(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error>;
     fn history(&mut self, runner: Runner<'_>, limit: usize) -> Result<Vec<migrate::Event>, Error>;
     fn plan(&mut self, runner: Runner<'_>) -> Result<migrate::Plan, Error>;
+    fn rollback(
+        &mut self,
+        runner: Runner<'_>,
+        how: migrate::Rollback,
+    ) -> Result<migrate::Report, Error>;
+    fn plan_rollback(
+        &mut self,
+        runner: Runner<'_>,
+        how: migrate::Rollback,
+    ) -> Result<migrate::Plan, Error>;
     fn versions(&mut self) -> Vec<i64>;
     /// Every object of the database's schema with its definition, and
     /// every row of any tracking table: equal snapshots mean untouched.
@@ -209,6 +219,22 @@ impl<D: Database + Inspect> Db for D {
 
     fn plan(&mut self, runner: Runner<'_>) -> Result<migrate::Plan, Error> {
         runner.plan(self)
+    }
+
+    fn rollback(
+        &mut self,
+        runner: Runner<'_>,
+        how: migrate::Rollback,
+    ) -> Result<migrate::Report, Error> {
+        runner.rollback(self, how)
+    }
+
+    fn plan_rollback(
+        &mut self,
+        runner: Runner<'_>,
+        how: migrate::Rollback,
+    ) -> Result<migrate::Plan, Error> {
+        runner.plan_rollback(self, how)
     }
 
     fn versions(&mut self) -> Vec<i64> {

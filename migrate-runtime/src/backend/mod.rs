@@ -136,6 +136,20 @@ pub struct Step<'a> {
     pub file: String,
 }
 
+/// One rollback: the down SQL of an applied migration, from the set or
+/// from its tracking row.
+pub struct Revert<'a> {
+    pub version: u64,
+    pub name: &'a str,
+    pub checksum: &'a str,
+    pub sql: &'a str,
+    pub no_transaction: bool,
+    /// The down file's path, or a description of the stored copy.
+    pub file: String,
+    /// `embedded` or `stored`, recorded in the event log.
+    pub source: &'static str,
+}
+
 /// What [`Backend::apply`] did: the time each applied migration took, in
 /// order, and the failure that stopped it.
 pub struct Applied {
@@ -204,6 +218,11 @@ pub trait Backend {
     /// Releases the migration lock, storing the applied state's digest when
     /// the run succeeded (`None` leaves the cache void).
     fn end_writes(&mut self, t: &Tracking, digest: Option<&str>) -> Result<(), Error>;
+
+    /// Runs a down migration and removes its tracking row, logging a
+    /// `rollback` event, in one transaction unless the down SQL is marked
+    /// `-- migrate:no-transaction` (then a failure marks the row `failed`).
+    fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error>;
 
     /// The most migrations [`Backend::apply`] takes at once.
     fn max_batch(&self) -> usize {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, AppliedRow, Backend, Database, HistoryRow, RowState, Step, Tracking};
+use super::{Applied, AppliedRow, Backend, Database, HistoryRow, Revert, RowState, Step, Tracking};
 use crate::error::Error;
 use crate::history::Event;
 use crate::migration::Migration;
@@ -143,6 +143,62 @@ impl Backend for Lite<'_> {
             .map_err(lite("reading the event log"))
     }
 
+    fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error> {
+        let id = (step.version, step.name, step.checksum);
+        let version = i64::try_from(step.version).unwrap_or(i64::MAX);
+        let transactional = !step.no_transaction;
+        if transactional {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(lite("starting a rollback's transaction"))?;
+        }
+        let ran = self.run_statements(
+            (step.version, step.name),
+            step.sql,
+            &step.file,
+            !transactional,
+        );
+        if let Err(error) = ran {
+            if transactional {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            } else {
+                let _ = self.conn.execute(
+                    &format!(
+                        "UPDATE {} SET status = 'failed' WHERE version = ?1",
+                        t.history
+                    ),
+                    [version],
+                );
+            }
+            let _ = self.log_event(t, id, "failure", None, Some(&error.to_string()));
+            return Err(error);
+        }
+        let detail = format!("down SQL: {}", step.source);
+        let recorded = self
+            .conn
+            .execute(
+                &format!("DELETE FROM {} WHERE version = ?1", t.history),
+                [version],
+            )
+            .and_then(|_| self.log_event(t, id, "rollback", None, Some(&detail)))
+            .and_then(|()| {
+                if transactional {
+                    self.conn.execute_batch("COMMIT")
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(source) = recorded {
+            if transactional {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(lite("removing a rolled back migration's tracking row")(
+                source,
+            ));
+        }
+        Ok(())
+    }
+
     fn try_lock(&mut self, _t: &Tracking) -> Result<bool, Error> {
         let path = match self.conn.path() {
             Some(p) if !p.is_empty() => format!("{p}.migrate-lock"),
@@ -270,7 +326,9 @@ impl Lite<'_> {
                 .and_then(|_| self.insert_event(t, m, "start", None, None))
                 .map_err(lite("marking a no-transaction migration in progress"))?;
         }
-        if let Err(error) = self.run_statements(m, file, !transactional) {
+        if let Err(error) =
+            self.run_statements((m.version(), m.name()), m.up_sql(), file, !transactional)
+        {
             if transactional {
                 let _ = self.conn.execute_batch("ROLLBACK");
             } else {
@@ -324,8 +382,13 @@ impl Lite<'_> {
         Ok(())
     }
 
-    fn run_statements(&mut self, m: &Migration, file: &str, partial: bool) -> Result<(), Error> {
-        let up = m.up_sql();
+    fn run_statements(
+        &mut self,
+        (version, name): (u64, &str),
+        up: &str,
+        file: &str,
+        partial: bool,
+    ) -> Result<(), Error> {
         for s in sql::split(up).unwrap_or_default() {
             let text = &up[s.start..s.end];
             if let Err(e) = self.conn.execute_batch(text) {
@@ -347,8 +410,8 @@ impl Lite<'_> {
                     other => (other.to_string(), None),
                 };
                 return Err(Error::MigrationFailed {
-                    version: m.version(),
-                    name: m.name().to_owned(),
+                    version,
+                    name: name.to_owned(),
                     file: file.to_owned(),
                     line: Some(line),
                     column: Some(column),
@@ -371,6 +434,17 @@ impl Lite<'_> {
         ms: Option<f64>,
         detail: Option<&str>,
     ) -> rusqlite::Result<()> {
+        self.log_event(t, (m.version(), m.name(), m.checksum()), event, ms, detail)
+    }
+
+    fn log_event(
+        &mut self,
+        t: &Tracking,
+        (version, name, checksum): (u64, &str, &str),
+        event: &str,
+        ms: Option<f64>,
+        detail: Option<&str>,
+    ) -> rusqlite::Result<()> {
         self.conn
             .execute(
                 &format!(
@@ -379,10 +453,10 @@ impl Lite<'_> {
                     t.events
                 ),
                 params![
-                    version_i64(m),
-                    m.name(),
+                    i64::try_from(version).unwrap_or(i64::MAX),
+                    name,
                     event,
-                    m.checksum(),
+                    checksum,
                     ms,
                     actor(),
                     detail

@@ -4,7 +4,6 @@
 use postgres::error::{DbError, ErrorPosition};
 
 use crate::error::Error;
-use crate::migration::Migration;
 use crate::sql;
 
 /// A server error, mapped onto the migration file.
@@ -60,10 +59,10 @@ impl Failure {
         self.line = self.line.map(|l| l + sl - 1);
     }
 
-    pub(super) fn into_error(self, m: &Migration, file: &str, partial: bool) -> Error {
+    pub(super) fn into_error(self, version: u64, name: &str, file: &str, partial: bool) -> Error {
         Error::MigrationFailed {
-            version: m.version(),
-            name: m.name().to_owned(),
+            version,
+            name: name.to_owned(),
             file: file.to_owned(),
             line: self.line,
             column: self.column,

@@ -18,6 +18,7 @@
 //! be found by replaying the migration in a transaction that is rolled back.
 
 mod failure;
+mod revert;
 mod tracking;
 
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ use postgres::{Client, SimpleQueryMessage};
 
 use self::failure::Failure;
 use self::tracking::{literal, opt_literal, RECORD};
+use super::Revert;
 use super::{Applied, AppliedRow, Backend, Cache, Database, HistoryRow, RowState, Step, Tracking};
 use crate::error::Error;
 use crate::history::Event;
@@ -213,6 +215,10 @@ impl Backend for Pg<'_> {
         MAX_BATCH
     }
 
+    fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error> {
+        self.revert_step(t, step)
+    }
+
     fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {
         match batch {
             [step] if step.migration.no_transaction() => {
@@ -313,7 +319,7 @@ impl Pg<'_> {
                 failure = found;
             }
         }
-        let error = failure.into_error(m, file, false);
+        let error = failure.into_error(m.version(), m.name(), file, false);
         self.record_failure(t, m, &error);
         Applied {
             // The run stops with the error; what applied before it is in
@@ -407,7 +413,7 @@ impl Pg<'_> {
             if let Err(e) = self.client.batch_execute(text) {
                 let mut failure = Failure::new(&e, text, 0);
                 failure.shift(up, s.start);
-                let error = failure.into_error(m, file, true);
+                let error = failure.into_error(m.version(), m.name(), file, true);
                 let _ = self.client.batch_execute(&format!(
                     "UPDATE {} SET status = 'failed' WHERE version = {v}",
                     t.history
@@ -432,13 +438,33 @@ impl Pg<'_> {
     /// Appends a failure to the event log; a failure to log is not allowed
     /// to hide the migration's own error.
     fn record_failure(&mut self, t: &Tracking, m: &Migration, error: &Error) {
-        let _ = self.client.batch_execute(&format!(
-            "INSERT INTO {} (version, name, event, checksum, detail) VALUES ({}, {}, 'failure', {}, {})",
-            t.events,
+        self.record_event(
+            t,
             m.version(),
-            literal(m.name()),
-            literal(m.checksum()),
-            literal(&error.to_string()),
+            m.name(),
+            m.checksum(),
+            "failure",
+            &error.to_string(),
+        );
+    }
+
+    /// Appends an event outside any transaction, ignoring a failure to log.
+    fn record_event(
+        &mut self,
+        t: &Tracking,
+        version: u64,
+        name: &str,
+        checksum: &str,
+        event: &str,
+        detail: &str,
+    ) {
+        let _ = self.client.batch_execute(&format!(
+            "INSERT INTO {} (version, name, event, checksum, detail) VALUES ({version}, {}, {}, {}, {})",
+            t.events,
+            literal(name),
+            literal(event),
+            literal(checksum),
+            literal(detail),
         ));
     }
 }
