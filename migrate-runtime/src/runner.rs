@@ -15,6 +15,7 @@ use crate::plan::{Direction, Plan, PlannedStep};
 use crate::report::{AppliedMigration, Report};
 use crate::status::{self, Finding, Status};
 
+mod admin;
 mod rollback;
 
 pub use rollback::Rollback;

@@ -3,6 +3,7 @@
 //! 127.0.0.1:5432 as postgres); they skip loudly when no server is reachable,
 //! except in CI (`CI=true`), where they fail.
 
+mod admin;
 mod concurrency;
 mod embed;
 mod fixtures;

@@ -194,6 +194,10 @@ pub trait Db {
         runner: Runner<'_>,
         how: migrate::Rollback,
     ) -> Result<migrate::Plan, Error>;
+    fn baseline(&mut self, runner: Runner<'_>, version: u64) -> Result<Vec<u64>, Error>;
+    fn repair(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error>;
+    /// Runs SQL directly, outside migrate.
+    fn execute(&mut self, sql: &str);
     fn versions(&mut self) -> Vec<i64>;
     /// Every object of the database's schema with its definition, and
     /// every row of any tracking table: equal snapshots mean untouched.
@@ -237,6 +241,18 @@ impl<D: Database + Inspect> Db for D {
         runner.plan_rollback(self, how)
     }
 
+    fn baseline(&mut self, runner: Runner<'_>, version: u64) -> Result<Vec<u64>, Error> {
+        runner.baseline(self, version)
+    }
+
+    fn repair(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error> {
+        runner.repair(self)
+    }
+
+    fn execute(&mut self, sql: &str) {
+        Inspect::execute(self, sql);
+    }
+
     fn versions(&mut self) -> Vec<i64> {
         Inspect::versions(self)
     }
@@ -248,11 +264,16 @@ impl<D: Database + Inspect> Db for D {
 
 /// What the tests read back from each kind of database.
 pub trait Inspect {
+    fn execute(&mut self, sql: &str);
     fn versions(&mut self) -> Vec<i64>;
     fn snapshot(&mut self) -> Vec<String>;
 }
 
 impl Inspect for migrate::postgres::Client {
+    fn execute(&mut self, sql: &str) {
+        self.batch_execute(sql).unwrap();
+    }
+
     fn versions(&mut self) -> Vec<i64> {
         pg_versions(self)
     }
@@ -287,6 +308,10 @@ impl Inspect for migrate::postgres::Client {
 }
 
 impl Inspect for migrate::rusqlite::Connection {
+    fn execute(&mut self, sql: &str) {
+        self.execute_batch(sql).unwrap();
+    }
+
     fn versions(&mut self) -> Vec<i64> {
         lite_versions(self)
     }

@@ -150,6 +150,35 @@ pub struct Revert<'a> {
     pub source: &'static str,
 }
 
+/// A change to the tracking table made without running any migration
+/// (baseline, repair), recorded with its event.
+pub enum Change<'a> {
+    /// Marks a migration applied without running it (event `baseline`).
+    Stamp {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        down_sql: Option<&'a str>,
+    },
+    /// Rewrites a recorded checksum (and stored down SQL) to the set's
+    /// (event `repair`).
+    Rechecksum {
+        version: u64,
+        name: &'a str,
+        old: &'a str,
+        new: &'a str,
+        down_sql: Option<&'a str>,
+    },
+    /// Removes the mark of an unfinished no-transaction migration, so that
+    /// it runs again (event `repair`).
+    Unmark {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        state: &'a str,
+    },
+}
+
 /// What [`Backend::apply`] did: the time each applied migration took, in
 /// order, and the failure that stopped it.
 pub struct Applied {
@@ -223,6 +252,9 @@ pub trait Backend {
     /// `rollback` event, in one transaction unless the down SQL is marked
     /// `-- migrate:no-transaction` (then a failure marks the row `failed`).
     fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error>;
+
+    /// Makes the changes and logs their events, all in one transaction.
+    fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error>;
 
     /// The most migrations [`Backend::apply`] takes at once.
     fn max_batch(&self) -> usize {

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::Change;
 use super::{Applied, AppliedRow, Backend, Database, HistoryRow, Revert, RowState, Step, Tracking};
 use crate::error::Error;
 use crate::history::Event;
@@ -199,6 +200,25 @@ impl Backend for Lite<'_> {
         Ok(())
     }
 
+    fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(lite("starting a transaction"))?;
+        let mut result = Ok(());
+        for c in changes {
+            result = self.record_one(t, c);
+            if result.is_err() {
+                break;
+            }
+        }
+        let result = result.and_then(|()| self.conn.execute_batch("COMMIT"));
+        if let Err(source) = result {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(lite("changing the tracking table")(source));
+        }
+        Ok(())
+    }
+
     fn try_lock(&mut self, _t: &Tracking) -> Result<bool, Error> {
         let path = match self.conn.path() {
             Some(p) if !p.is_empty() => format!("{p}.migrate-lock"),
@@ -289,6 +309,59 @@ CREATE TABLE IF NOT EXISTS {events} (
 }
 
 impl Lite<'_> {
+    fn record_one(&mut self, t: &Tracking, change: &Change<'_>) -> rusqlite::Result<()> {
+        let v = |version: u64| i64::try_from(version).unwrap_or(i64::MAX);
+        match *change {
+            Change::Stamp {
+                version,
+                name,
+                checksum,
+                down_sql,
+            } => {
+                self.conn.execute(
+                    &format!(
+                        "INSERT INTO {} (version, name, checksum, applied_by, no_transaction, down_sql) \
+                         VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                        t.history
+                    ),
+                    params![v(version), name, checksum, actor(), down_sql],
+                )?;
+                let detail = "marked applied without running";
+                self.log_event(t, (version, name, checksum), "baseline", None, Some(detail))
+            }
+            Change::Rechecksum {
+                version,
+                name,
+                old,
+                new,
+                down_sql,
+            } => {
+                self.conn.execute(
+                    &format!(
+                        "UPDATE {} SET checksum = ?2, down_sql = ?3 WHERE version = ?1",
+                        t.history
+                    ),
+                    params![v(version), new, down_sql],
+                )?;
+                let detail = format!("checksum {old} replaced by {new}");
+                self.log_event(t, (version, name, new), "repair", None, Some(&detail))
+            }
+            Change::Unmark {
+                version,
+                name,
+                checksum,
+                state,
+            } => {
+                self.conn.execute(
+                    &format!("DELETE FROM {} WHERE version = ?1", t.history),
+                    [v(version)],
+                )?;
+                let detail = format!("`{state}` mark removed: the migration runs again");
+                self.log_event(t, (version, name, checksum), "repair", None, Some(&detail))
+            }
+        }
+    }
+
     /// Whether a table exists in the tracking tables' schema.
     fn table_exists(&mut self, t: &Tracking, table: &str) -> Result<bool, Error> {
         let master = match &t.schema {

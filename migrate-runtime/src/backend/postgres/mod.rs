@@ -18,6 +18,7 @@
 //! be found by replaying the migration in a transaction that is rolled back.
 
 mod failure;
+mod record;
 mod revert;
 mod tracking;
 
@@ -28,8 +29,8 @@ use postgres::{Client, SimpleQueryMessage};
 
 use self::failure::Failure;
 use self::tracking::{literal, opt_literal, RECORD};
-use super::Revert;
 use super::{Applied, AppliedRow, Backend, Cache, Database, HistoryRow, RowState, Step, Tracking};
+use super::{Change, Revert};
 use crate::error::Error;
 use crate::history::Event;
 use crate::migration::Migration;
@@ -217,6 +218,10 @@ impl Backend for Pg<'_> {
 
     fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error> {
         self.revert_step(t, step)
+    }
+
+    fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error> {
+        self.record_changes(t, changes)
     }
 
     fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {

@@ -1,0 +1,162 @@
+//! Baseline and repair: changes to the tracking table that run no
+//! migration, each logged as an event.
+
+use std::collections::BTreeMap;
+
+use super::{LockGuard, Runner};
+use crate::backend::{Backend, Change, Database, Tracking};
+use crate::checksum::StateDigest;
+use crate::error::Error;
+use crate::status::{self, Finding};
+
+impl Runner<'_> {
+    /// Marks every migration of the set up to and including `version` as
+    /// applied without running it, to adopt a database whose schema already
+    /// has them. Returns the versions marked; those already applied with the
+    /// same checksum are left as they are.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] if the set lacks `version`;
+    /// [`Error::ChecksumMismatch`] (changing nothing) if one of them is
+    /// applied with another checksum; [`Error::HalfApplied`] if any
+    /// migration is unfinished; a lock timeout or a database error.
+    pub fn baseline<D: Database>(&self, db: &mut D, version: u64) -> Result<Vec<u64>, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        if self.migrations.get(version).is_none() {
+            return Err(Error::InvalidOption {
+                option: "baseline version",
+                reason: format!("version {version} is not in the set"),
+            });
+        }
+        self.locked(&mut *db.backend(), &t, |db, state| {
+            let set = self.migrations;
+            let rows = db.read_applied(&t, false)?;
+            let (findings, _) = status::examine(set, &rows, Some(version));
+            for f in findings {
+                // An unfinished migration anywhere stops a baseline: the
+                // applied state it leaves must be all applied.
+                let concerns = match &f {
+                    Finding::Drift { version: v, .. } => *v <= version,
+                    Finding::HalfApplied { .. } => true,
+                    _ => false,
+                };
+                if concerns {
+                    return Err(f.into_error(set, &t.display_name()));
+                }
+            }
+            state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
+            let mut changes = Vec::new();
+            for m in set.iter().take_while(|m| m.version() <= version) {
+                if state.contains_key(&m.version()) {
+                    continue;
+                }
+                state.insert(m.version(), m.checksum().to_owned());
+                changes.push(Change::Stamp {
+                    version: m.version(),
+                    name: m.name(),
+                    checksum: m.checksum(),
+                    down_sql: m.down_sql(),
+                });
+            }
+            if !changes.is_empty() {
+                db.record(&t, &changes)?;
+            }
+            Ok(changes
+                .iter()
+                .map(|c| match c {
+                    Change::Stamp { version, .. } => *version,
+                    _ => unreachable!("baseline only stamps"),
+                })
+                .collect())
+        })
+    }
+
+    /// After an intentional edit of applied migrations, or once an
+    /// unfinished no-transaction migration has been dealt with by hand:
+    /// rewrites drifted checksums (and stored down SQL) to the set's, and
+    /// removes `in_progress`/`failed` marks so those migrations run again.
+    /// Each change is logged as a `repair` event. Returns what it resolved;
+    /// unknown and out-of-order migrations are not repairable and stay.
+    ///
+    /// # Errors
+    /// A lock timeout or a database error.
+    pub fn repair<D: Database>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        self.locked(&mut *db.backend(), &t, |db, state| {
+            let set = self.migrations;
+            let rows = db.read_applied(&t, false)?;
+            state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
+            let (findings, _) = status::examine(set, &rows, None);
+            let mut resolved = Vec::new();
+            let mut changes = Vec::new();
+            for f in &findings {
+                match f {
+                    Finding::Drift {
+                        version,
+                        expected,
+                        found,
+                        ..
+                    } => {
+                        let m = set
+                            .get(*version)
+                            .expect("drift is found on embedded migrations");
+                        state.insert(*version, found.clone());
+                        changes.push(Change::Rechecksum {
+                            version: *version,
+                            name: m.name(),
+                            old: expected,
+                            new: found,
+                            down_sql: m.down_sql(),
+                        });
+                    }
+                    Finding::HalfApplied {
+                        version,
+                        name,
+                        state: mark,
+                    } => {
+                        let row = rows
+                            .iter()
+                            .find(|r| r.version == *version)
+                            .expect("found in the rows");
+                        state.remove(version);
+                        changes.push(Change::Unmark {
+                            version: *version,
+                            name,
+                            checksum: &row.checksum,
+                            state: mark,
+                        });
+                    }
+                    _ => continue,
+                }
+                resolved.push(f.clone());
+            }
+            if !changes.is_empty() {
+                db.record(&t, &changes)?;
+            }
+            Ok(resolved)
+        })
+    }
+
+    /// Runs `work` under the migration lock with writes begun, then caches
+    /// the digest of the applied state `work` leaves in `state` (version →
+    /// checksum, every row applied).
+    fn locked<T>(
+        &self,
+        db: &mut dyn Backend,
+        t: &Tracking,
+        work: impl FnOnce(&mut dyn Backend, &mut BTreeMap<u64, String>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let Some(mut guard) = LockGuard::acquire(db, t, self.lock_timeout, |_| Ok(false))? else {
+            unreachable!("waits for the lock until it has it")
+        };
+        guard.begin_writes(t)?;
+        let mut state = BTreeMap::new();
+        let out = work(&mut *guard, &mut state)?;
+        let mut digest = StateDigest::default();
+        for (version, checksum) in &state {
+            digest.push(*version, checksum);
+        }
+        guard.release(&digest.hex())?;
+        Ok(out)
+    }
+}
