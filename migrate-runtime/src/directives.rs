@@ -2,6 +2,7 @@
 
 use crate::problem::{Problem, Rule};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::sql::{self, Lexed};
 
@@ -10,6 +11,11 @@ use crate::sql::{self, Lexed};
 pub(crate) struct Directives {
     pub no_transaction: bool,
     pub irreversible: bool,
+    /// `-- migrate:lock-timeout 5s`: how long a statement may wait for a
+    /// lock (PostgreSQL `lock_timeout`).
+    pub lock_timeout: Option<Duration>,
+    /// `-- migrate:statement-timeout 10min`: how long a statement may run.
+    pub statement_timeout: Option<Duration>,
 }
 
 const PREFIX: &str = "-- migrate:";
@@ -44,7 +50,20 @@ pub(crate) fn parse(
             ));
             continue;
         }
-        match directive {
+        let (name, value) = directive
+            .split_once(char::is_whitespace)
+            .map_or((directive, ""), |(n, v)| (n, v.trim()));
+        match name {
+            "lock-timeout" | "statement-timeout" => match parse_duration(value) {
+                Some(d) if name == "lock-timeout" => found.lock_timeout = Some(d),
+                Some(d) => found.statement_timeout = Some(d),
+                None => problem(format!(
+                    "`{PREFIX}{name}` needs a duration such as 500ms, 5s or 2min, not `{value}`"
+                )),
+            },
+            _ if !value.is_empty() => problem(format!(
+                "unknown directive `{PREFIX}{directive}` (known: no-transaction, irreversible, lock-timeout, statement-timeout)"
+            )),
             "no-transaction" => found.no_transaction = true,
             "irreversible" if is_up => found.irreversible = true,
             "irreversible" => problem(
@@ -54,11 +73,33 @@ pub(crate) fn parse(
                 "`{PREFIX}{directive}` sections are not supported; write NNNN_name.up.sql and NNNN_name.down.sql"
             )),
             other => problem(format!(
-                "unknown directive `{PREFIX}{other}` (known: no-transaction, irreversible)"
+                "unknown directive `{PREFIX}{other}` (known: no-transaction, irreversible, lock-timeout, statement-timeout)"
             )),
         }
     }
     found
+}
+
+/// A duration as `500ms`, `5s` or `2min` (a positive whole number).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().ok().filter(|&n| n > 0)?;
+    match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "min" => n.checked_mul(60).map(Duration::from_secs),
+        _ => None,
+    }
+}
+
+/// The directives of an already validated script (a migration of a set,
+/// or down SQL stored when it was applied).
+pub(crate) fn of(text: &str) -> Directives {
+    sql::lex(text).map_or_else(
+        |_| Directives::default(),
+        |lexed| parse(Path::new(""), text, &lexed, true, &mut Vec::new()),
+    )
 }
 
 /// Whether a stored down script (already validated when it was embedded)
@@ -99,6 +140,27 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         assert!(!d.no_transaction);
+    }
+
+    #[test]
+    fn timeouts_take_a_duration() {
+        let (d, problems) = parse_text(
+            "-- migrate:lock-timeout 250ms\n-- migrate:statement-timeout 2min\nSELECT 1;\n",
+            true,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(d.lock_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(d.statement_timeout, Some(Duration::from_secs(120)));
+        for bad in [
+            "-- migrate:lock-timeout\n",
+            "-- migrate:lock-timeout 5 s\n",
+            "-- migrate:lock-timeout 0s\n",
+            "-- migrate:statement-timeout 1h\n",
+            "-- migrate:irreversible yes\n",
+        ] {
+            let (_, problems) = parse_text(&format!("{bad}SELECT 1;\n"), true);
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{AppliedRow, Backend, Cache, Database, RowState, Step, Tracking};
 use crate::checksum::StateDigest;
+use crate::directives;
 use crate::error::Error;
 use crate::history::Event;
 use crate::migration::{Migration, Migrations};
@@ -53,6 +54,10 @@ pub struct Runner<'a> {
     target: Option<u64>,
     out_of_order: Policy,
     unknown_applied: Policy,
+    ddl_lock_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+    lock_retries: u32,
+    retry_backoff: Duration,
 }
 
 /// What a runner does about a condition it would otherwise refuse.
@@ -98,6 +103,10 @@ impl Migrations {
             target: None,
             out_of_order: Policy::Refuse,
             unknown_applied: Policy::Refuse,
+            ddl_lock_timeout: None,
+            statement_timeout: None,
+            lock_retries: 0,
+            retry_backoff: Duration::from_secs(1),
         }
     }
 }
@@ -151,6 +160,37 @@ impl Runner<'_> {
     #[must_use]
     pub fn unknown_applied(mut self, policy: Policy) -> Self {
         self.unknown_applied = policy;
+        self
+    }
+
+    /// How long each statement of a migration may wait for a table lock
+    /// (PostgreSQL `lock_timeout`; a `-- migrate:lock-timeout` directive
+    /// overrides it). A DDL statement waiting for a lock makes every query
+    /// of the application on that table queue behind it; with a timeout it
+    /// gives up instead, and the runner retries (see
+    /// [`Runner::lock_retries`]). Not set by default.
+    #[must_use]
+    pub fn ddl_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.ddl_lock_timeout = Some(timeout);
+        self
+    }
+
+    /// How long each statement of a migration may run (PostgreSQL
+    /// `statement_timeout`; a `-- migrate:statement-timeout` directive
+    /// overrides it). Not set by default.
+    #[must_use]
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times to try a migration again when it gave up waiting for
+    /// a lock (SQLSTATE 55P03), pausing `backoff`, then twice as long each
+    /// time. Default: no retry.
+    #[must_use]
+    pub fn lock_retries(mut self, retries: u32, backoff: Duration) -> Self {
+        self.lock_retries = retries;
+        self.retry_backoff = backoff;
         self
     }
 
@@ -216,16 +256,14 @@ impl Runner<'_> {
             .collect();
         let mut applied = Vec::with_capacity(pending.len());
         let mut rest = &pending[..];
+        let (mut retries, mut backoff) = (0, self.retry_backoff);
         while !rest.is_empty() {
             let batch: Vec<Step<'_>> = rest[..batch_len(rest, db.max_batch())]
                 .iter()
-                .map(|m| Step {
-                    migration: m,
-                    file: set.path_of(m.up_file()),
-                })
+                .map(|m| self.step(m))
                 .collect();
-            rest = &rest[batch.len()..];
             let outcome = db.apply(t, &batch);
+            let done = outcome.durations.len();
             for (step, duration) in batch.iter().zip(outcome.durations) {
                 let m = step.migration;
                 state.insert(m.version(), m.checksum());
@@ -236,8 +274,16 @@ impl Runner<'_> {
                     transactional: !m.no_transaction(),
                 });
             }
-            if let Some(e) = outcome.error {
-                return Err(e);
+            rest = &rest[done..];
+            match outcome.error {
+                None => {}
+                Some(e) if is_lock_timeout(&e) && retries < self.lock_retries => {
+                    retries += 1;
+                    log::warn!(target: "migrate", "{e}\n  trying again in {backoff:?} ({retries} of {})", self.lock_retries);
+                    thread::sleep(backoff);
+                    backoff = backoff.saturating_mul(2);
+                }
+                Some(e) => return Err(e),
             }
         }
         let mut digest = StateDigest::default();
@@ -344,6 +390,18 @@ impl Runner<'_> {
         })
     }
 
+    /// A pending migration with its timeouts: its own directives, or the
+    /// runner's defaults.
+    fn step<'m>(&self, m: &'m Migration) -> Step<'m> {
+        let d = directives::of(m.up_sql());
+        Step {
+            migration: m,
+            file: self.migrations.path_of(m.up_file()),
+            lock_timeout: d.lock_timeout.or(self.ddl_lock_timeout),
+            statement_timeout: d.statement_timeout.or(self.statement_timeout),
+        }
+    }
+
     fn check_target(&self) -> Result<(), Error> {
         match self.target {
             Some(v) if self.migrations.get(v).is_none() => Err(Error::InvalidOption {
@@ -359,6 +417,12 @@ fn warn_all(warnings: &[String]) {
     for w in warnings {
         log::warn!(target: "migrate", "{w}");
     }
+}
+
+/// Whether a migration failed because a statement gave up waiting for a
+/// lock (`lock_timeout`).
+fn is_lock_timeout(e: &Error) -> bool {
+    matches!(e, Error::MigrationFailed { code: Some(code), partial: false, .. } if code == "55P03")
 }
 
 /// The most SQL sent in one batch (a larger migration goes alone).

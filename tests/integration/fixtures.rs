@@ -19,6 +19,8 @@ pub static FAILING: Migrations = embed_migrations!("tests/fixtures/failing");
 pub static FAILING_MIDDLE: Migrations = embed_migrations!("tests/fixtures/failing_middle");
 /// Three migrations, the second marked irreversible.
 pub static IRREVERSIBLE: Migrations = embed_migrations!("tests/fixtures/irreversible");
+/// PostgreSQL: an `ALTER TABLE` with `-- migrate:lock-timeout 100ms`.
+pub static LOCK_RETRY: Migrations = embed_migrations!("tests/fixtures/lock_retry");
 /// Timestamps 2024-01 and 2024-03.
 pub static OOO_OLD: Migrations = embed_migrations!("tests/fixtures/ooo_old");
 /// Timestamps 2024-01, 2024-02 (new, older than the newest applied) and 2024-03.

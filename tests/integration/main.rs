@@ -13,3 +13,4 @@ mod postgres;
 mod rollback;
 mod sqlite;
 mod support;
+mod timeouts;

@@ -134,6 +134,28 @@ pub struct AppliedRow {
 pub struct Step<'a> {
     pub migration: &'a Migration,
     pub file: String,
+    /// How long each statement may wait for a lock (PostgreSQL).
+    pub lock_timeout: Option<std::time::Duration>,
+    /// How long each statement may run (PostgreSQL).
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+impl Step<'_> {
+    /// `SET` statements for the step's timeouts (`SET LOCAL` inside its
+    /// transaction), each ending in a newline.
+    pub fn timeout_settings(&self, local: bool) -> String {
+        let scope = if local { "SET LOCAL" } else { "SET" };
+        let mut out = String::new();
+        for (name, value) in [
+            ("lock_timeout", self.lock_timeout),
+            ("statement_timeout", self.statement_timeout),
+        ] {
+            if let Some(d) = value {
+                out.push_str(&format!("{scope} {name} = '{}ms';\n", d.as_millis().max(1)));
+            }
+        }
+        out
+    }
 }
 
 /// One rollback: the down SQL of an applied migration, from the set or

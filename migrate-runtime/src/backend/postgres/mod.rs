@@ -22,6 +22,7 @@ mod record;
 mod revert;
 mod tracking;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
@@ -228,7 +229,7 @@ impl Backend for Pg<'_> {
         match batch {
             [step] if step.migration.no_transaction() => {
                 let started = Instant::now();
-                match self.apply_statements(t, step.migration, &step.file) {
+                match self.apply_statements(t, step) {
                     Ok(()) => Applied {
                         durations: vec![started.elapsed()],
                         error: None,
@@ -280,8 +281,9 @@ impl Pg<'_> {
         let mut starts = Vec::with_capacity(batch.len());
         for step in batch {
             let m = step.migration;
-            script.push_str(PREFIX);
-            chars += PREFIX.len();
+            let head = format!("{PREFIX}{}", step.timeout_settings(true));
+            script.push_str(&head);
+            chars += head.chars().count();
             starts.push(chars);
             script.push_str(m.up_sql());
             chars += m.up_sql().chars().count();
@@ -316,76 +318,97 @@ impl Pg<'_> {
         // The session is in the failed migration's aborted transaction (or
         // the connection is gone, and the server rolls back for us).
         let _ = self.client.batch_execute("ROLLBACK");
-        let failed = self.first_uncommitted(t, batch, &e, &starts);
+        let durations = self.committed(t, batch, &e, &starts);
+        let failed = durations.len().min(batch.len() - 1);
         let (m, file) = (batch[failed].migration, &batch[failed].file);
         let mut failure = Failure::new(&e, m.up_sql(), starts[failed]);
         if failure.line.is_none() && e.as_db_error().is_some() && started.elapsed() < REPLAY_LIMIT {
-            if let Some(found) = self.locate(m.up_sql()) {
+            if let Some(found) = self.locate(&batch[failed]) {
                 failure = found;
             }
         }
         let error = failure.into_error(m.version(), m.name(), file, false);
         self.record_failure(t, m, &error);
         Applied {
-            // The run stops with the error; what applied before it is in
-            // the tracking table.
-            durations: Vec::new(),
+            durations,
             error: Some(error),
         }
     }
 
-    /// Which migration of a failed batch failed: the one whose SQL holds the
-    /// error position, or else the first one the tracking table lacks.
-    fn first_uncommitted(
+    /// After a batch failed: how long each migration that committed took,
+    /// in order (read back from the tracking table); the one after them is
+    /// the one that failed. If that read fails too (the connection is gone),
+    /// the error position tells which migration failed.
+    fn committed(
         &mut self,
         t: &Tracking,
         batch: &[Step<'_>],
         e: &postgres::Error,
         starts: &[usize],
-    ) -> usize {
-        if let Some(postgres::error::ErrorPosition::Original(pos)) =
-            e.as_db_error().and_then(|d| d.position())
-        {
-            let index = usize::try_from(*pos)
-                .unwrap_or(usize::MAX)
-                .saturating_sub(1);
-            if let Some(k) = starts.iter().rposition(|&s| s <= index) {
-                return k;
-            }
-        }
+    ) -> Vec<Duration> {
         let versions: Vec<String> = batch
             .iter()
             .map(|s| s.migration.version().to_string())
             .collect();
         let query = format!(
-            "SELECT version FROM {} WHERE version IN ({})",
+            "SELECT version, execution_ms FROM {} WHERE version IN ({}) ORDER BY version",
             t.history,
             versions.join(", ")
         );
-        let committed: Vec<u64> = self
-            .client
-            .simple_query(&query)
-            .map(|messages| {
-                messages
-                    .iter()
-                    .filter_map(|m| match m {
-                        SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        batch
-            .iter()
-            .position(|s| !committed.contains(&s.migration.version()))
-            .unwrap_or(0)
+        if let Ok(messages) = self.client.simple_query(&query) {
+            let done: BTreeMap<u64, f64> = messages
+                .iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::Row(row) => Some((
+                        row.get(0)?.parse().ok()?,
+                        row.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0.0),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            return batch
+                .iter()
+                .map_while(|s| done.get(&s.migration.version()))
+                .map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+                .collect();
+        }
+        let position = e.as_db_error().and_then(|d| d.position());
+        let failed = match position {
+            Some(postgres::error::ErrorPosition::Original(pos)) => {
+                let index = usize::try_from(*pos)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(1);
+                starts.iter().rposition(|&s| s <= index).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        vec![Duration::ZERO; failed]
     }
 
     /// Replays the migration statement by statement inside a transaction
     /// that is rolled back, to find the statement that fails.
-    fn locate(&mut self, up: &str) -> Option<Failure> {
+    ///
+    /// The replay is bounded: each statement may wait for a lock and run
+    /// for at most [`REPLAY_LIMIT`] (or the migration's own, shorter,
+    /// timeouts), so that it can never block where the attempt did not.
+    fn locate(&mut self, step: &Step<'_>) -> Option<Failure> {
+        let up = step.migration.up_sql();
         let statements = sql::split(up).ok()?;
-        self.client.batch_execute("BEGIN").ok()?;
+        let bounded = Step {
+            migration: step.migration,
+            file: String::new(),
+            lock_timeout: Some(
+                step.lock_timeout
+                    .map_or(REPLAY_LIMIT, |d| d.min(REPLAY_LIMIT)),
+            ),
+            statement_timeout: Some(
+                step.statement_timeout
+                    .map_or(REPLAY_LIMIT, |d| d.min(REPLAY_LIMIT)),
+            ),
+        };
+        self.client
+            .batch_execute(&format!("BEGIN;\n{}", bounded.timeout_settings(true)))
+            .ok()?;
         let mut found = None;
         for s in &statements {
             let text = &up[s.start..s.end];
@@ -400,7 +423,8 @@ impl Pg<'_> {
         found
     }
 
-    fn apply_statements(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    fn apply_statements(&mut self, t: &Tracking, step: &Step<'_>) -> Result<(), Error> {
+        let (m, file) = (step.migration, step.file.as_str());
         let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
         self.client
             .batch_execute(&format!(
@@ -412,6 +436,23 @@ impl Pg<'_> {
                 down = opt_literal(m.down_sql()),
             ))
             .map_err(pg("marking a no-transaction migration in progress"))?;
+        let settings = step.timeout_settings(false);
+        if !settings.is_empty() {
+            self.client
+                .batch_execute(&settings)
+                .map_err(pg("setting a no-transaction migration's timeouts"))?;
+        }
+        let result = self.run_no_transaction(t, m, file);
+        if !settings.is_empty() {
+            let _ = self
+                .client
+                .batch_execute("RESET lock_timeout; RESET statement_timeout;");
+        }
+        result
+    }
+
+    fn run_no_transaction(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+        let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
         let up = m.up_sql();
         for s in &sql::split(up).unwrap_or_default() {
             let text = &up[s.start..s.end];

@@ -1,0 +1,105 @@
+//! Lock timeouts and retries: a DDL statement that cannot get its lock
+//! gives up and tries again, instead of queueing and stalling the
+//! application's queries behind it.
+
+use std::time::{Duration, Instant};
+
+use crate::fixtures::*;
+use crate::support::*;
+
+#[test]
+fn a_migration_that_cannot_get_its_lock_retries_without_blocking_the_application() {
+    let Some(db) = PgDb::create("lock_retry") else {
+        return;
+    };
+    let mut setup = db.connect();
+    LOCK_RETRY.runner().to(1).run(&mut setup).unwrap();
+
+    // A long transaction holds a lock that conflicts with ALTER TABLE.
+    let mut holder = db.connect();
+    holder
+        .batch_execute("BEGIN; SELECT count(*) FROM hot;")
+        .unwrap();
+
+    let url = db.url();
+    let runner = std::thread::spawn(move || {
+        let mut client =
+            migrate::postgres::Client::connect(&url, migrate::postgres::NoTls).unwrap();
+        LOCK_RETRY
+            .runner()
+            .lock_retries(50, Duration::from_millis(50))
+            .run(&mut client)
+    });
+
+    // The application keeps reading the table meanwhile.
+    let mut app = db.connect();
+    let held_for = Duration::from_millis(1500);
+    let started = Instant::now();
+    let mut slowest = Duration::ZERO;
+    while started.elapsed() < held_for {
+        let t0 = Instant::now();
+        app.query_one("SELECT count(*) FROM hot", &[]).unwrap();
+        slowest = slowest.max(t0.elapsed());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    holder.batch_execute("COMMIT").unwrap();
+    let report = runner
+        .join()
+        .unwrap()
+        .expect("applies once the lock is free");
+
+    assert_eq!(
+        report
+            .applied()
+            .iter()
+            .map(|a| a.version())
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+    let failures = pg_event_counts(&mut app, "failure");
+    assert!(
+        matches!(failures[..], [(2, n)] if n >= 2),
+        "the migration gave up and retried: {failures:?}"
+    );
+    let detail: String = app
+        .query_one(
+            "SELECT detail FROM migrate_history_events WHERE event = 'failure' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(detail.contains("55P03"), "{detail}");
+    // Without the timeout, the ALTER would have queued for the whole 1.5 s
+    // and every read behind it with it.
+    assert!(
+        slowest < Duration::from_millis(700),
+        "an application query waited {slowest:?}"
+    );
+}
+
+#[test]
+fn without_retries_the_lock_timeout_fails_the_migration_cleanly() {
+    let Some(db) = PgDb::create("lock_timeout_fail") else {
+        return;
+    };
+    let mut client = db.connect();
+    LOCK_RETRY.runner().to(1).run(&mut client).unwrap();
+    let mut holder = db.connect();
+    holder
+        .batch_execute("BEGIN; SELECT count(*) FROM hot;")
+        .unwrap();
+    let err = LOCK_RETRY.runner().run(&mut client).unwrap_err();
+    assert!(
+        matches!(&err, migrate::Error::MigrationFailed { version: 2, code: Some(c), .. } if c == "55P03"),
+        "{err}"
+    );
+    holder.batch_execute("COMMIT").unwrap();
+    assert_eq!(pg_versions(&mut client), vec![1]);
+    // A runner default applies where the file has no directive.
+    let applied = LOCK_RETRY
+        .runner()
+        .ddl_lock_timeout(Duration::from_secs(5))
+        .run(&mut client)
+        .unwrap();
+    assert_eq!(applied.applied().len(), 1);
+}
