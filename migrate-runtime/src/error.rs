@@ -55,7 +55,7 @@ pub enum Error {
     /// A no-transaction migration stopped halfway in an earlier run (or its
     /// runner died); its statements may be partly applied.
     #[error(
-        "migration {version} ({file}) is marked `{status}` by an earlier no-transaction run that did not finish; check what it applied, complete or undo it by hand, then delete its row from the {table} table"
+        "migration {version} ({file}) is marked `{status}` by an earlier no-transaction run that did not finish; check what it applied, complete or undo it by hand, then run `repair` (which removes the mark from {table} so that it runs again)"
     )]
     HalfApplied {
         /// The version.
