@@ -26,6 +26,7 @@ mod directives;
 mod error;
 mod history;
 mod migration;
+mod observe;
 mod plan;
 mod problem;
 mod report;
@@ -39,10 +40,13 @@ pub use backend::Database;
 pub use error::Error;
 pub use history::Event;
 pub use migration::{Migration, Migrations};
+pub use observe::Progress;
 pub use plan::{Direction, Plan, PlannedStep};
 pub use problem::{Problem, Rule, ScanError};
 pub use report::{AppliedMigration, DownSource, Report, RolledBack};
-pub use runner::{Policy, Rollback, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE};
+pub use runner::{
+    Policy, Rollback, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+};
 pub use scan::{scan, ScannedSet};
 pub use status::{AppliedEntry, Finding, PendingMigration, Status};
 

@@ -12,6 +12,7 @@ use crate::directives;
 use crate::error::Error;
 use crate::history::Event;
 use crate::migration::{Migration, Migrations};
+use crate::observe::{emit, watch, Observer, Progress};
 use crate::plan::{Direction, Plan, PlannedStep};
 use crate::report::{AppliedMigration, Report};
 use crate::status::{self, Finding, Status};
@@ -58,7 +59,27 @@ pub struct Runner<'a> {
     statement_timeout: Option<Duration>,
     lock_retries: u32,
     retry_backoff: Duration,
+    observer: Watcher,
+    slow_threshold: Option<Duration>,
 }
+
+/// The progress callback, if any (its own type so that `Runner` stays
+/// `Debug`).
+#[derive(Clone, Default)]
+struct Watcher(Option<Observer>);
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Some(<callback>)"
+        } else {
+            "None"
+        })
+    }
+}
+
+/// The default slow-migration threshold: five minutes.
+pub const DEFAULT_SLOW_THRESHOLD: Duration = Duration::from_secs(300);
 
 /// What a runner does about a condition it would otherwise refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -107,6 +128,8 @@ impl Migrations {
             statement_timeout: None,
             lock_retries: 0,
             retry_backoff: Duration::from_secs(1),
+            observer: Watcher::default(),
+            slow_threshold: Some(DEFAULT_SLOW_THRESHOLD),
         }
     }
 }
@@ -194,6 +217,25 @@ impl Runner<'_> {
         self
     }
 
+    /// Calls `f` as each migration starts, finishes or fails, and while one
+    /// runs longer than the slow threshold. The same events go to the
+    /// `log` crate (target `migrate`) either way.
+    #[must_use]
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.observer = Watcher(Some(std::sync::Arc::new(f)));
+        self
+    }
+
+    /// How long a migration may run before a [`Progress::Slow`] warning is
+    /// emitted (again each time the threshold passes), while it still runs
+    /// (default [`DEFAULT_SLOW_THRESHOLD`]). Migrations sent together in
+    /// one message are watched together: the warning names the batch.
+    #[must_use]
+    pub fn slow_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_threshold = Some(threshold);
+        self
+    }
+
     /// Applies every pending migration (up to the target, if one is set).
     ///
     /// # Errors
@@ -262,10 +304,33 @@ impl Runner<'_> {
                 .iter()
                 .map(|m| self.step(m))
                 .collect();
-            let outcome = db.apply(t, &batch);
+            let observer = self.observer.0.as_ref();
+            for step in &batch {
+                let m = step.migration;
+                emit(
+                    observer,
+                    &Progress::Started {
+                        version: m.version(),
+                        name: m.name().to_owned(),
+                    },
+                );
+            }
+            let span = (
+                batch[0].migration.version(),
+                batch[batch.len() - 1].migration.version(),
+            );
+            let outcome = watch(observer, self.slow_threshold, span, || db.apply(t, &batch));
             let done = outcome.durations.len();
             for (step, duration) in batch.iter().zip(outcome.durations) {
                 let m = step.migration;
+                emit(
+                    observer,
+                    &Progress::Finished {
+                        version: m.version(),
+                        name: m.name().to_owned(),
+                        duration,
+                    },
+                );
                 state.insert(m.version(), m.checksum());
                 applied.push(AppliedMigration {
                     version: m.version(),
@@ -275,6 +340,15 @@ impl Runner<'_> {
                 });
             }
             rest = &rest[done..];
+            if let (Some(e), Some(m)) = (&outcome.error, batch.get(done)) {
+                emit(
+                    observer,
+                    &Progress::Failed {
+                        version: m.migration.version(),
+                        error: e.to_string(),
+                    },
+                );
+            }
             match outcome.error {
                 None => {}
                 Some(e) if is_lock_timeout(&e) && retries < self.lock_retries => {

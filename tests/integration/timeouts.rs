@@ -103,3 +103,75 @@ fn without_retries_the_lock_timeout_fails_the_migration_cleanly() {
         .unwrap();
     assert_eq!(applied.applied().len(), 1);
 }
+
+#[test]
+fn progress_events_and_the_slow_threshold_fire_while_a_migration_runs() {
+    use std::sync::{Arc, Mutex};
+
+    use migrate::Progress;
+
+    let Some(db) = PgDb::create("slow_threshold") else {
+        return;
+    };
+    let mut client = db.connect();
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    SLOW_INDEX
+        .runner()
+        .slow_threshold(Duration::from_millis(200))
+        .on_progress(move |p| sink.lock().unwrap().push(p.clone()))
+        .run(&mut client)
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    // The CREATE INDEX CONCURRENTLY of migration 2 takes about two seconds.
+    assert!(
+        seen.iter().any(|p| matches!(p, Progress::Slow { first: 2, last: 2, elapsed } if *elapsed >= Duration::from_millis(200))),
+        "{seen:?}"
+    );
+    let slow_at = seen
+        .iter()
+        .position(|p| matches!(p, Progress::Slow { .. }))
+        .unwrap();
+    let finished_2 = seen
+        .iter()
+        .position(|p| matches!(p, Progress::Finished { version: 2, .. }))
+        .unwrap();
+    assert!(
+        slow_at < finished_2,
+        "the warning came while it still ran: {seen:?}"
+    );
+    for v in 1..=3 {
+        assert!(seen
+            .iter()
+            .any(|p| matches!(p, Progress::Started { version, .. } if *version == v)));
+        assert!(seen
+            .iter()
+            .any(|p| matches!(p, Progress::Finished { version, .. } if *version == v)));
+    }
+    assert!(
+        !seen
+            .iter()
+            .any(|p| matches!(p, Progress::Slow { first: 1 | 3, .. })),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_failure_is_reported_to_the_callback() {
+    use std::sync::{Arc, Mutex};
+
+    let lite = LiteDb::new();
+    let mut conn = lite.connect();
+    let seen: Arc<Mutex<Vec<migrate::Progress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    FAILING
+        .runner()
+        .on_progress(move |p| sink.lock().unwrap().push(p.clone()))
+        .run(&mut conn)
+        .unwrap_err();
+    let seen = seen.lock().unwrap();
+    assert!(
+        matches!(seen.last(), Some(migrate::Progress::Failed { version: 3, error }) if error.contains("no_such_table")),
+        "{seen:?}"
+    );
+}
