@@ -201,6 +201,52 @@ pub enum Change<'a> {
     },
 }
 
+impl Change<'_> {
+    /// The event logged for the change: version, name, kind, checksum and
+    /// detail.
+    pub fn event(&self) -> (u64, &str, &'static str, &str, String) {
+        match *self {
+            Change::Stamp {
+                version,
+                name,
+                checksum,
+                ..
+            } => (
+                version,
+                name,
+                "baseline",
+                checksum,
+                "marked applied without running".to_owned(),
+            ),
+            Change::Rechecksum {
+                version,
+                name,
+                old,
+                new,
+                ..
+            } => (
+                version,
+                name,
+                "repair",
+                new,
+                format!("checksum {old} replaced by {new}"),
+            ),
+            Change::Unmark {
+                version,
+                name,
+                checksum,
+                state,
+            } => (
+                version,
+                name,
+                "repair",
+                checksum,
+                format!("`{state}` mark removed: the migration runs again"),
+            ),
+        }
+    }
+}
+
 /// What [`Backend::apply`] did: the time each applied migration took, in
 /// order, and the failure that stopped it.
 pub struct Applied {

@@ -181,23 +181,12 @@ impl Backend for Lite<'_> {
                 &format!("DELETE FROM {} WHERE version = ?1", t.history),
                 [version],
             )
-            .and_then(|_| self.log_event(t, id, "rollback", None, Some(&detail)))
-            .and_then(|()| {
-                if transactional {
-                    self.conn.execute_batch("COMMIT")
-                } else {
-                    Ok(())
-                }
-            });
-        if let Err(source) = recorded {
-            if transactional {
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
-            return Err(lite("removing a rolled back migration's tracking row")(
-                source,
-            ));
-        }
-        Ok(())
+            .and_then(|_| self.log_event(t, id, "rollback", None, Some(&detail)));
+        self.finish(
+            transactional,
+            recorded,
+            "removing a rolled back migration's tracking row",
+        )
     }
 
     fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error> {
@@ -309,57 +298,51 @@ CREATE TABLE IF NOT EXISTS {events} (
 }
 
 impl Lite<'_> {
+    /// Ends the bookkeeping of a migration: commits its transaction if it
+    /// has one and the bookkeeping succeeded, rolls it back otherwise.
+    fn finish(
+        &mut self,
+        transactional: bool,
+        recorded: rusqlite::Result<()>,
+        context: &'static str,
+    ) -> Result<(), Error> {
+        let result = recorded.and_then(|()| {
+            if transactional {
+                self.conn.execute_batch("COMMIT")
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(source) = result {
+            if transactional {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(lite(context)(source));
+        }
+        Ok(())
+    }
+
     fn record_one(&mut self, t: &Tracking, change: &Change<'_>) -> rusqlite::Result<()> {
         let v = |version: u64| i64::try_from(version).unwrap_or(i64::MAX);
         match *change {
-            Change::Stamp {
-                version,
-                name,
-                checksum,
-                down_sql,
-            } => {
-                self.conn.execute(
-                    &format!(
-                        "INSERT INTO {} (version, name, checksum, applied_by, no_transaction, down_sql) \
-                         VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-                        t.history
-                    ),
-                    params![v(version), name, checksum, actor(), down_sql],
-                )?;
-                let detail = "marked applied without running";
-                self.log_event(t, (version, name, checksum), "baseline", None, Some(detail))
-            }
-            Change::Rechecksum {
-                version,
-                name,
-                old,
-                new,
-                down_sql,
-            } => {
-                self.conn.execute(
-                    &format!(
-                        "UPDATE {} SET checksum = ?2, down_sql = ?3 WHERE version = ?1",
-                        t.history
-                    ),
-                    params![v(version), new, down_sql],
-                )?;
-                let detail = format!("checksum {old} replaced by {new}");
-                self.log_event(t, (version, name, new), "repair", None, Some(&detail))
-            }
-            Change::Unmark {
-                version,
-                name,
-                checksum,
-                state,
-            } => {
-                self.conn.execute(
-                    &format!("DELETE FROM {} WHERE version = ?1", t.history),
-                    [v(version)],
-                )?;
-                let detail = format!("`{state}` mark removed: the migration runs again");
-                self.log_event(t, (version, name, checksum), "repair", None, Some(&detail))
-            }
-        }
+            Change::Stamp { version, name, checksum, down_sql } => self.conn.execute(
+                &format!(
+                    "INSERT INTO {} (version, name, checksum, applied_by, no_transaction, down_sql) \
+                     VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                    t.history
+                ),
+                params![v(version), name, checksum, actor(), down_sql],
+            )?,
+            Change::Rechecksum { version, new, down_sql, .. } => self.conn.execute(
+                &format!("UPDATE {} SET checksum = ?2, down_sql = ?3 WHERE version = ?1", t.history),
+                params![v(version), new, down_sql],
+            )?,
+            Change::Unmark { version, .. } => self
+                .conn
+                .execute(&format!("DELETE FROM {} WHERE version = ?1", t.history), [v(version)])?,
+        };
+        let (version, name, kind, checksum, detail) = change.event();
+        self.log_event(t, (version, name, checksum), kind, None, Some(&detail))
     }
 
     /// Whether a table exists in the tracking tables' schema.
@@ -437,22 +420,8 @@ impl Lite<'_> {
                 params![version_i64(m), ms],
             )
         };
-        let recorded = recorded
-            .and_then(|_| self.insert_event(t, m, "apply", Some(ms), None))
-            .and_then(|()| {
-                if transactional {
-                    self.conn.execute_batch("COMMIT")
-                } else {
-                    Ok(())
-                }
-            });
-        if let Err(source) = recorded {
-            if transactional {
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
-            return Err(lite("recording an applied migration")(source));
-        }
-        Ok(())
+        let recorded = recorded.and_then(|_| self.insert_event(t, m, "apply", Some(ms), None));
+        self.finish(transactional, recorded, "recording an applied migration")
     }
 
     fn run_statements(
