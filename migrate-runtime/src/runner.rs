@@ -10,14 +10,14 @@ use crate::backend::{AppliedRow, Backend, Cache, Database, RowState, Step, Track
 use crate::checksum::StateDigest;
 use crate::directives;
 use crate::error::Error;
-use crate::history::Event;
 use crate::migration::{Migration, Migrations};
 use crate::observe::{emit, watch, Observer, Progress};
-use crate::plan::{Direction, Plan, PlannedStep};
+
 use crate::report::{AppliedMigration, Report};
-use crate::status::{self, Finding, Status};
+use crate::status::{self, Finding};
 
 mod admin;
+mod inspect;
 mod rollback;
 
 pub use rollback::Rollback;
@@ -402,66 +402,6 @@ impl Runner<'_> {
             }
         }
         Ok((pending, warnings))
-    }
-
-    /// The database's state against the set: current and latest versions,
-    /// pending and applied migrations (with when, how long and who), and
-    /// every problem. Read-only; takes no lock.
-    ///
-    /// # Errors
-    /// A database error, or an invalid table or schema name.
-    pub fn status<D: Database>(&self, db: &mut D) -> Result<Status, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        let rows = db.backend().read_rows(&t)?;
-        Ok(status::status(self.migrations, &rows))
-    }
-
-    /// Every problem between the database and the set (drift, unknown
-    /// applied, out of order, half applied); empty when consistent.
-    /// Read-only; takes no lock.
-    ///
-    /// # Errors
-    /// As [`Runner::status`].
-    pub fn verify<D: Database>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
-        Ok(self.status(db)?.problems)
-    }
-
-    /// The newest `limit` entries of the event log, newest first.
-    /// Read-only.
-    ///
-    /// # Errors
-    /// As [`Runner::status`].
-    pub fn history<D: Database>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        db.backend().read_events(&t, limit)
-    }
-
-    /// What [`Runner::run`] would apply, with the exact SQL, executing
-    /// nothing: the database is left as it is (no tracking table is
-    /// created either).
-    ///
-    /// # Errors
-    /// The refusals [`Runner::run`] would make, a database error, or an
-    /// invalid option.
-    pub fn plan<D: Database>(&self, db: &mut D) -> Result<Plan, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        self.check_target()?;
-        let rows = db.backend().read_applied(&t, false)?;
-        let (pending, warnings) = self.check(&rows, &t, true)?;
-        Ok(Plan {
-            steps: pending
-                .iter()
-                .map(|m| PlannedStep {
-                    version: m.version(),
-                    name: m.name().to_owned(),
-                    direction: Direction::Up,
-                    file: self.migrations.path_of(m.up_file()),
-                    sql: m.up_sql().to_owned(),
-                    transactional: !m.no_transaction(),
-                })
-                .collect(),
-            warnings,
-        })
     }
 
     /// A pending migration with its timeouts: its own directives, or the
