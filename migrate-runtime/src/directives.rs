@@ -102,15 +102,6 @@ pub(crate) fn of(text: &str) -> Directives {
     )
 }
 
-/// Whether a stored down script (already validated when it was embedded)
-/// carries `-- migrate:no-transaction` in its header.
-pub(crate) fn is_no_transaction(text: &str) -> bool {
-    sql::lex(text).is_ok_and(|lexed| {
-        let mut ignored = Vec::new();
-        parse(Path::new(""), text, &lexed, false, &mut ignored).no_transaction
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

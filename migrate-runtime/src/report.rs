@@ -123,7 +123,9 @@ impl AppliedMigration {
         &self.name
     }
 
-    /// How long it took, as measured by the runner.
+    /// How long it took: on PostgreSQL the server's time from the start of
+    /// its transaction to its tracking row (migrations are sent in
+    /// batches), on SQLite as the runner measured it.
     #[must_use]
     pub fn duration(&self) -> Duration {
         self.duration
@@ -142,50 +144,45 @@ impl fmt::Display for Report {
         let version = self
             .version
             .map_or_else(|| "none".to_owned(), |v| v.to_string());
-        if !self.rolled_back.is_empty() {
-            let n = self.rolled_back.len();
-            write!(
-                f,
-                "rolled back {n} migration{} in {} (version {version})",
-                if n == 1 { "" } else { "s" },
-                Millis(self.elapsed)
-            )?;
-            for m in &self.rolled_back {
-                let source = match m.source {
+        // One line per migration: version, name, duration and a note.
+        let (verb, lines): (&str, Vec<(u64, &str, Duration, &str)>) = if self.rolled_back.is_empty()
+        {
+            let lines = self.applied.iter().map(|m| {
+                let note = if m.transactional {
+                    ""
+                } else {
+                    "  (no transaction)"
+                };
+                (m.version, m.name.as_str(), m.duration, note)
+            });
+            ("applied", lines.collect())
+        } else {
+            let lines = self.rolled_back.iter().map(|m| {
+                let note = match m.source {
                     DownSource::Embedded => "",
                     DownSource::Stored => "  (stored down SQL)",
                 };
-                write!(
-                    f,
-                    "\n  {:>4} {:<40} {:>10}{source}",
-                    m.version,
-                    m.name,
-                    Millis(m.duration).to_string()
-                )?;
-            }
-            return Ok(());
-        }
-        if self.applied.is_empty() {
-            return write!(f, "database is up to date (version {version})");
-        }
-        let n = self.applied.len();
-        write!(
-            f,
-            "applied {n} migration{} in {} (version {version})",
-            if n == 1 { "" } else { "s" },
-            Millis(self.elapsed)
-        )?;
-        for m in &self.applied {
+                (m.version, m.name.as_str(), m.duration, note)
+            });
+            ("rolled back", lines.collect())
+        };
+        if lines.is_empty() {
+            write!(f, "database is up to date (version {version})")?;
+        } else {
+            let n = lines.len();
             write!(
                 f,
-                "\n  {:>4} {:<40} {:>10}",
-                m.version,
-                m.name,
-                Millis(m.duration).to_string()
+                "{verb} {n} migration{} in {} (version {version})",
+                if n == 1 { "" } else { "s" },
+                Millis(self.elapsed)
             )?;
-            if !m.transactional {
-                f.write_str("  (no transaction)")?;
-            }
+        }
+        for (v, name, duration, note) in lines {
+            write!(
+                f,
+                "\n  {v:>4} {name:<40} {:>10}{note}",
+                Millis(duration).to_string()
+            )?;
         }
         for w in &self.warnings {
             write!(f, "\n  warning: {w}")?;

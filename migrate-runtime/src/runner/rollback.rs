@@ -200,7 +200,7 @@ impl Runner<'_> {
                 None => row.down_sql.as_ref().map(|sql| Down {
                     row,
                     sql: sql.clone(),
-                    no_transaction: directives::is_no_transaction(sql),
+                    no_transaction: directives::of(sql).no_transaction,
                     file: format!("the down SQL stored with migration {}", row.row.version),
                     source: DownSource::Stored,
                 }),
