@@ -87,6 +87,11 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
         let irreversible = m.irreversible();
         let (up_file, up_nt) = (m.up_file(), m.no_transaction());
         let up_sql = script(up_file, m.up_sql());
+        if m.is_code() {
+            return quote! {
+                ::migrate::__private::code_marker(#version, #name, #up_file, #up_sql)
+            };
+        }
         let down = match (m.down_file(), m.down_sql()) {
             (Some(file), Some(sql)) => {
                 let nt = m.down_no_transaction();

@@ -128,6 +128,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A code migration cannot be registered or run: no marker file, a
+    /// version taken by SQL, a name that differs from the marker's, no
+    /// function for this database, or unregistered functions for a pending
+    /// marker.
+    #[error("code migration {version} ({name}): {reason}")]
+    InvalidCode {
+        /// The version.
+        version: u64,
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// PostgreSQL reported an error outside a migration's own SQL.
     #[cfg(feature = "postgres")]
     #[error("postgres error while {context}")]

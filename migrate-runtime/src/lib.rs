@@ -22,6 +22,11 @@
 #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 mod backend;
 mod checksum;
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "sqlite")),
+    allow(dead_code, unused_imports)
+)]
+mod code;
 mod directives;
 mod error;
 mod history;
@@ -37,6 +42,7 @@ mod status;
 mod version;
 
 pub use backend::Database;
+pub use code::{CodeError, CodeMigration};
 pub use error::Error;
 pub use history::Event;
 pub use migration::{Migration, Migrations};
@@ -61,6 +67,6 @@ pub use rusqlite;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::checksum::checksum;
-    pub use crate::migration::private::{migration, migrations, StaticScript};
+    pub use crate::migration::private::{code_marker, migration, migrations, StaticScript};
     pub use crate::migration::Migration;
 }

@@ -5,7 +5,10 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::code::CodeMigration;
+use crate::error::Error;
 use crate::scan::{scan, ScanError};
 
 /// One migration: a version, a name, the up SQL and (unless irreversible)
@@ -18,7 +21,25 @@ pub struct Migration {
     pub(crate) down: Option<Script>,
     pub(crate) checksum: Cow<'static, str>,
     pub(crate) irreversible: bool,
+    pub(crate) body: Body,
 }
+
+/// What a migration runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// The up SQL.
+    Sql,
+    /// Rust functions, once registered for the marker file.
+    Code(Option<Arc<CodeMigration>>),
+}
+
+/// The digest of a set with a code migration whose functions are not
+/// registered: it matches no applied state, so the no-op boot reads the
+/// table.
+pub(crate) const UNREGISTERED_DIGEST: &str = "unregistered code migration";
+
+/// The checksum a code marker has until its functions are registered.
+pub(crate) const UNREGISTERED_CHECKSUM: &str = "code:?";
 
 /// One SQL file of a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +108,49 @@ impl Migration {
         self.up.no_transaction
     }
 
-    /// Whether the migration is marked `-- migrate:irreversible`.
+    /// Whether the migration is marked `-- migrate:irreversible` (a code
+    /// migration: has no down function).
     #[must_use]
     pub fn irreversible(&self) -> bool {
         self.irreversible
+    }
+
+    /// Whether this is a code migration (a `.code` marker file).
+    #[must_use]
+    pub fn is_code(&self) -> bool {
+        matches!(self.body, Body::Code(_))
+    }
+
+    /// The code version of a registered code migration.
+    #[must_use]
+    pub fn code_version(&self) -> Option<&str> {
+        self.code().map(CodeMigration::code_version)
+    }
+
+    /// The registered functions of a code migration.
+    pub(crate) fn code(&self) -> Option<&CodeMigration> {
+        match &self.body {
+            Body::Code(Some(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a code marker with no functions registered.
+    pub(crate) fn is_unregistered(&self) -> bool {
+        matches!(self.body, Body::Code(None))
+    }
+
+    /// What a dry run shows for the up step: the SQL, or for a code
+    /// migration a comment naming the code and the marker's text.
+    pub(crate) fn planned_up(&self) -> String {
+        match self.code_version() {
+            None if !self.is_code() => self.up.sql.to_string(),
+            cv => format!(
+                "-- Rust code (code version {}); the marker file says:\n{}",
+                cv.unwrap_or("?, not registered"),
+                self.up.sql
+            ),
+        }
     }
 }
 
@@ -121,7 +181,7 @@ impl Migrations {
         let set = scan(dir)?;
         Ok(Migrations {
             dir: Cow::Owned(dir.display().to_string()),
-            digest: Cow::Owned(set.digest()),
+            digest: Cow::Owned(digest_of(&set.migrations)),
             items: Cow::Owned(set.migrations),
         })
     }
@@ -152,6 +212,63 @@ impl Migrations {
             .map(|i| &self.items[i])
     }
 
+    /// This set with Rust functions registered for its code migrations
+    /// (marker files `NNNN_name.code`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidCode`] when a code migration has no marker file of
+    /// its version in the set, its version is an SQL migration's, its name
+    /// differs from the marker's, it is registered twice, or it is
+    /// inconsistent on its own (no up function, no code version, up
+    /// functions in both modes, resumable but transactional).
+    pub fn with_code(
+        &self,
+        code: impl IntoIterator<Item = CodeMigration>,
+    ) -> Result<Migrations, Error> {
+        let mut items = self.items.to_vec();
+        for c in code {
+            let fail = |reason: String| Error::InvalidCode {
+                version: c.version,
+                name: c.name.clone(),
+                reason,
+            };
+            if let Some(problem) = c.problem() {
+                return Err(fail(problem));
+            }
+            let Some(m) = items.iter_mut().find(|m| m.version == c.version) else {
+                return Err(fail(format!(
+                    "no marker file {:04}_{}.code in {}; a code migration takes its version in the folder with a marker file",
+                    c.version, c.name, self.dir
+                )));
+            };
+            match &m.body {
+                Body::Sql => {
+                    return Err(fail(format!(
+                        "version {} is the SQL migration {}",
+                        c.version, m.up.file
+                    )))
+                }
+                Body::Code(Some(_)) => return Err(fail("registered twice".to_owned())),
+                Body::Code(None) if m.name != c.name => {
+                    return Err(fail(format!(
+                        "its marker file {} names it `{}`",
+                        m.up.file, m.name
+                    )))
+                }
+                Body::Code(None) => {}
+            }
+            m.checksum = Cow::Owned(c.checksum());
+            m.up.no_transaction = c.no_transaction();
+            m.irreversible = !c.has_down();
+            m.body = Body::Code(Some(Arc::new(c)));
+        }
+        Ok(Migrations {
+            dir: self.dir.clone(),
+            digest: Cow::Owned(digest_of(&items)),
+            items: Cow::Owned(items),
+        })
+    }
+
     /// The folder the set was read from, as written in `embed_migrations!`
     /// or given to [`Migrations::from_dir`].
     #[must_use]
@@ -163,6 +280,15 @@ impl Migrations {
     pub(crate) fn path_of(&self, file: &str) -> String {
         Path::new(&*self.dir).join(file).display().to_string()
     }
+}
+
+/// The digest of the whole set applied (see `checksum::set_digest`), or
+/// [`UNREGISTERED_DIGEST`].
+pub(crate) fn digest_of(items: &[Migration]) -> String {
+    if items.iter().any(Migration::is_unregistered) {
+        return UNREGISTERED_DIGEST.to_owned();
+    }
+    crate::checksum::set_digest(items.iter().map(|m| (m.version, &*m.checksum)))
 }
 
 impl<'a> IntoIterator for &'a Migrations {
@@ -177,7 +303,7 @@ impl<'a> IntoIterator for &'a Migrations {
 /// Constructors for the code `embed_migrations!` generates. Not public API.
 #[doc(hidden)]
 pub mod private {
-    use super::{Cow, Migration, Migrations, Script};
+    use super::{Body, Cow, Migration, Migrations, Script, UNREGISTERED_CHECKSUM};
 
     /// Builds a set from static data and its digest.
     #[must_use]
@@ -217,6 +343,27 @@ pub mod private {
             },
             checksum: Cow::Borrowed(checksum),
             irreversible,
+            body: Body::Sql,
+        }
+    }
+
+    /// Builds the marker of a code migration from static data: its file
+    /// name and text.
+    #[must_use]
+    pub const fn code_marker(
+        version: u64,
+        name: &'static str,
+        file: &'static str,
+        text: &'static str,
+    ) -> Migration {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up: script((file, text, false)),
+            down: None,
+            checksum: Cow::Borrowed(UNREGISTERED_CHECKSUM),
+            irreversible: false,
+            body: Body::Code(None),
         }
     }
 

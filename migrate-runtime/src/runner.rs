@@ -271,6 +271,7 @@ impl Runner<'_> {
             Cache::Unsupported => db.read_applied(t, false)?,
         };
         let (pending, warnings) = self.check(&rows, t, false)?;
+        check_code(&pending, db.engine())?;
         if pending.is_empty() && rows.iter().all(|r| r.status == RowState::Applied) {
             warn_all(&warnings);
             return Ok(up_to_date(rows.last().map(|r| r.version), warnings));
@@ -291,6 +292,7 @@ impl Runner<'_> {
         // Another runner may have applied some while we waited.
         let rows = db.read_applied(t, false)?;
         let (pending, warnings) = self.check(&rows, t, true)?;
+        check_code(&pending, db.engine())?;
         warn_all(&warnings);
         let mut state: BTreeMap<u64, &str> = rows
             .iter()
@@ -427,6 +429,27 @@ impl Runner<'_> {
     }
 }
 
+/// Refuses, before anything runs, a pending code migration that has no
+/// functions registered or none for this database.
+fn check_code(pending: &[&Migration], engine: &str) -> Result<(), Error> {
+    for m in pending.iter().filter(|m| m.is_code()) {
+        let reason = match m.code() {
+            None => format!(
+                "no functions are registered for its marker file {}; register them with Migrations::with_code",
+                m.up_file()
+            ),
+            Some(c) if !c.runs_on(engine) => format!("it has no up function for {engine}"),
+            Some(_) => continue,
+        };
+        return Err(Error::InvalidCode {
+            version: m.version(),
+            name: m.name().to_owned(),
+            reason,
+        });
+    }
+    Ok(())
+}
+
 fn warn_all(warnings: &[String]) {
     for w in warnings {
         log::warn!(target: "migrate", "{w}");
@@ -444,9 +467,10 @@ const MAX_BATCH_BYTES: usize = 256 * 1024;
 
 /// How many of the pending migrations at the head of `rest` go in the next
 /// batch: a no-transaction migration alone, otherwise transactional ones up
-/// to `max` and [`MAX_BATCH_BYTES`] of SQL.
+/// to `max` and [`MAX_BATCH_BYTES`] of SQL. A code migration runs alone
+/// too: its functions run here, between messages.
 fn batch_len(rest: &[&Migration], max: usize) -> usize {
-    if rest[0].no_transaction() {
+    if rest[0].no_transaction() || rest[0].is_code() {
         return 1;
     }
     let mut bytes = 0;
@@ -455,7 +479,7 @@ fn batch_len(rest: &[&Migration], max: usize) -> usize {
         .take(max)
         .take_while(|m| {
             bytes += m.up_sql().len();
-            !m.no_transaction() && bytes <= MAX_BATCH_BYTES
+            !m.no_transaction() && !m.is_code() && bytes <= MAX_BATCH_BYTES
         })
         .count();
     n.max(1)

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checksum::{checksum, normalize};
 use crate::directives::{self, Directives};
-use crate::migration::{Migration, Script};
+use crate::migration::{Body, Migration, Script, UNREGISTERED_CHECKSUM};
 use crate::problem::{Problem, Rule};
 use crate::sql;
 use crate::version::{self, Scheme};
@@ -37,7 +37,7 @@ impl ScannedSet {
     /// with the one stored in the database.
     #[must_use]
     pub fn digest(&self) -> String {
-        crate::checksum::set_digest(self.migrations.iter().map(|m| (m.version, &*m.checksum)))
+        crate::migration::digest_of(&self.migrations)
     }
 
     /// Every migration file read, for the macro to track for rebuilds.
@@ -55,11 +55,12 @@ impl ScannedSet {
     }
 }
 
-/// Up or down.
+/// Up, down, or the marker of a code migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Direction {
     Up,
     Down,
+    Code,
 }
 
 /// One migration file, read and checked on its own.
@@ -168,22 +169,23 @@ fn is_ignored(file_name: &str) -> bool {
 
 fn parse_file_name(path: &Path, file_name: &str, problems: &mut Vec<Problem>) -> Option<FileEntry> {
     let mut problem = |rule, message: String| problems.push(Problem::new(path, 1, rule, message));
-    let Some(stem) = file_name.strip_suffix(".sql") else {
-        problem(
-            Rule::UnexpectedFile,
-            "unexpected file; a migration is named NNNN_name.up.sql or NNNN_name.down.sql"
-                .to_owned(),
-        );
-        return None;
-    };
-    let (stem, direction) = if let Some(s) = stem.strip_suffix(".up") {
+    let (stem, direction) = if let Some(s) = file_name.strip_suffix(".up.sql") {
         (s, Direction::Up)
-    } else if let Some(s) = stem.strip_suffix(".down") {
+    } else if let Some(s) = file_name.strip_suffix(".down.sql") {
         (s, Direction::Down)
-    } else {
+    } else if let Some(s) = file_name.strip_suffix(".code") {
+        (s, Direction::Code)
+    } else if file_name.ends_with(".sql") {
         problem(
             Rule::InvalidName,
             "file name must end in .up.sql or .down.sql".to_owned(),
+        );
+        return None;
+    } else {
+        problem(
+            Rule::UnexpectedFile,
+            "unexpected file; a migration is named NNNN_name.up.sql or NNNN_name.down.sql (NNNN_name.code marks a code migration)"
+                .to_owned(),
         );
         return None;
     };
@@ -267,6 +269,11 @@ fn read(
         }
     };
     let text = normalize(&raw);
+    let changed = text.len() != raw.len();
+    if direction == Direction::Code {
+        // A marker's text is free: it describes the code.
+        return Some((text, Directives::default(), changed));
+    }
     let lexed = match sql::lex(&text) {
         Ok(l) => l,
         Err(open) => {
@@ -304,7 +311,6 @@ fn read(
             ));
         }
     }
-    let changed = text.len() != raw.len();
     Some((text, directives, changed))
 }
 
@@ -315,7 +321,7 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
     for e in entries {
         let slot = by_key.entry((e.version, &e.name)).or_default();
         slot[usize::from(e.direction == Direction::Down)] = Some(e);
-        if e.direction == Direction::Up {
+        if e.direction != Direction::Down {
             match first_up.get(&e.version) {
                 Some(other) => problems.push(Problem::new(
                     dir.join(&e.file_name),
@@ -344,6 +350,33 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
         let Some((up_text, up_directives)) = &up.text else {
             continue;
         };
+        if up.direction == Direction::Code {
+            if let Some(d) = down {
+                problems.push(Problem::new(
+                    dir.join(&d.file_name),
+                    1,
+                    Rule::DownWithoutUp,
+                    format!(
+                        "{} marks a code migration, whose down is a Rust function registered with it, not a file",
+                        up.file_name
+                    ),
+                ));
+            }
+            out.push(Migration {
+                version,
+                name: Cow::Owned(name.to_owned()),
+                up: Script {
+                    file: Cow::Owned(up.file_name.clone()),
+                    sql: Cow::Owned(up_text.clone()),
+                    no_transaction: false,
+                },
+                down: None,
+                checksum: Cow::Borrowed(UNREGISTERED_CHECKSUM),
+                irreversible: false,
+                body: Body::Code(None),
+            });
+            continue;
+        }
         let down_script = match down {
             Some(d) if up_directives.irreversible => {
                 problems.push(Problem::new(
@@ -387,6 +420,7 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
             down: down_script,
             checksum: Cow::Owned(checksum(up_text)),
             irreversible: up_directives.irreversible,
+            body: Body::Sql,
         });
     }
     out
@@ -399,7 +433,7 @@ fn up_name(down_file: &str) -> String {
 /// One scheme per set; sequences start at 1 and have no gaps.
 fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) {
     let mut versions: BTreeMap<u64, (&str, Scheme)> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.direction == Direction::Up) {
+    for e in entries.iter().filter(|e| e.direction != Direction::Down) {
         versions
             .entry(e.version)
             .or_insert((&e.file_name, e.scheme));

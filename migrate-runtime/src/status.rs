@@ -162,6 +162,14 @@ pub(crate) fn examine<'a>(
     let mut findings = Vec::new();
     let mut applied = BTreeSet::new();
     for row in rows {
+        let resumable = set
+            .get(row.version)
+            .and_then(Migration::code)
+            .is_some_and(|c| c.resumable);
+        if row.status != RowState::Applied && resumable {
+            // Interrupted and declared resumable: it runs again.
+            continue;
+        }
         applied.insert(row.version);
         let Some(m) = set.get(row.version) else {
             findings.push(Finding::UnknownApplied {
@@ -176,7 +184,7 @@ pub(crate) fn examine<'a>(
                 name: row.name.clone(),
                 state: row.status.as_str().to_owned(),
             });
-        } else if row.checksum != m.checksum() {
+        } else if row.checksum != m.checksum() && !m.is_unregistered() {
             findings.push(Finding::Drift {
                 version: row.version,
                 file: set.path_of(m.up_file()),

@@ -17,6 +17,7 @@ fn embedded_sets_equal_the_scanners_result() {
         (&BASIC, "tests/fixtures/basic"),
         (&CONCURRENT_INDEX, "tests/fixtures/concurrent_index"),
         (&SLOW_INDEX, "tests/fixtures/slow_index"),
+        (&CODE, "tests/fixtures/code"),
     ] {
         let scanned = Migrations::from_dir(root.join(dir)).expect("the folder is valid");
         assert!(!scanned.is_empty());

@@ -38,6 +38,10 @@ pub static SLOW_INDEX: Migrations = embed_migrations!("tests/fixtures/slow_index
 pub static SQLITE_NO_TRANSACTION: Migrations =
     embed_migrations!("tests/fixtures/sqlite_no_transaction");
 
+/// SQL and code migrations interleaved: users (SQL), a view (code), an
+/// index (SQL), a resumable batched backfill (code, no transaction).
+pub static CODE: Migrations = embed_migrations!("tests/fixtures/code");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -4,6 +4,7 @@
 //! except in CI (`CI=true`), where they fail.
 
 mod admin;
+mod code;
 mod concurrency;
 mod embed;
 mod fixtures;

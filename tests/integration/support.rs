@@ -198,6 +198,8 @@ pub trait Db {
     fn repair(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error>;
     /// Runs SQL directly, outside migrate.
     fn execute(&mut self, sql: &str);
+    /// The integer a one-row, one-column query returns.
+    fn count(&mut self, sql: &str) -> i64;
     fn versions(&mut self) -> Vec<i64>;
     /// Every object of the database's schema with its definition, and
     /// every row of any tracking table: equal snapshots mean untouched.
@@ -253,6 +255,10 @@ impl<D: Database + Inspect> Db for D {
         Inspect::execute(self, sql);
     }
 
+    fn count(&mut self, sql: &str) -> i64 {
+        Inspect::count(self, sql)
+    }
+
     fn versions(&mut self) -> Vec<i64> {
         Inspect::versions(self)
     }
@@ -265,6 +271,7 @@ impl<D: Database + Inspect> Db for D {
 /// What the tests read back from each kind of database.
 pub trait Inspect {
     fn execute(&mut self, sql: &str);
+    fn count(&mut self, sql: &str) -> i64;
     fn versions(&mut self) -> Vec<i64>;
     fn snapshot(&mut self) -> Vec<String>;
 }
@@ -272,6 +279,12 @@ pub trait Inspect {
 impl Inspect for migrate::postgres::Client {
     fn execute(&mut self, sql: &str) {
         self.batch_execute(sql).unwrap();
+    }
+
+    fn count(&mut self, sql: &str) -> i64 {
+        self.query_one(&format!("SELECT ({sql})::bigint"), &[])
+            .unwrap()
+            .get(0)
     }
 
     fn versions(&mut self) -> Vec<i64> {
@@ -310,6 +323,10 @@ impl Inspect for migrate::postgres::Client {
 impl Inspect for migrate::rusqlite::Connection {
     fn execute(&mut self, sql: &str) {
         self.execute_batch(sql).unwrap();
+    }
+
+    fn count(&mut self, sql: &str) -> i64 {
+        self.query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     fn versions(&mut self) -> Vec<i64> {

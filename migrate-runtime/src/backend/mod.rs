@@ -170,6 +170,9 @@ pub struct Revert<'a> {
     pub file: String,
     /// `embedded` or `stored`, recorded in the event log.
     pub source: &'static str,
+    /// The embedded code migration whose down function runs instead of
+    /// `sql`.
+    pub code: Option<&'a Migration>,
 }
 
 /// A change to the tracking table made without running any migration
@@ -278,6 +281,10 @@ pub struct HistoryRow {
 
 /// What the runner needs from a database connection.
 pub trait Backend {
+    /// The database's name for messages: `PostgreSQL` or `SQLite` (as code
+    /// migrations name them).
+    fn engine(&self) -> &'static str;
+
     /// Reads every row of the tracking table with its details, ordered by
     /// version; empty when the table does not exist. Read-only.
     fn read_rows(&mut self, t: &Tracking) -> Result<Vec<HistoryRow>, Error>;

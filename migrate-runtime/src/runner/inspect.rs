@@ -61,7 +61,7 @@ impl Runner<'_> {
                     name: m.name().to_owned(),
                     direction: Direction::Up,
                     file: self.migrations.path_of(m.up_file()),
-                    sql: m.up_sql().to_owned(),
+                    sql: m.planned_up(),
                     transactional: !m.no_transaction(),
                 })
                 .collect(),

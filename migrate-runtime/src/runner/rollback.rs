@@ -10,6 +10,7 @@ use crate::backend::{Backend, Database, HistoryRow, Revert, RowState, Tracking};
 use crate::checksum::StateDigest;
 use crate::directives;
 use crate::error::Error;
+use crate::migration::Migration;
 use crate::plan::{Direction, Plan, PlannedStep};
 use crate::report::{DownSource, Report, RolledBack};
 
@@ -28,6 +29,8 @@ pub enum Rollback {
 /// One planned rollback step.
 struct Down<'r> {
     row: &'r HistoryRow,
+    /// The code migration whose down function runs instead of SQL.
+    code: Option<&'r Migration>,
     sql: String,
     no_transaction: bool,
     file: String,
@@ -68,8 +71,9 @@ impl Runner<'_> {
     /// As [`Runner::rollback`], before anything would run.
     pub fn plan_rollback<D: Database>(&self, db: &mut D, how: Rollback) -> Result<Plan, Error> {
         let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        let rows = db.backend().read_rows(&t)?;
-        let plan = self.plan_down(&rows, &t, how)?;
+        let mut db = db.backend();
+        let rows = db.read_rows(&t)?;
+        let plan = self.plan_down(&rows, &t, how, db.engine())?;
         let mut warnings = Vec::new();
         if let Some(row) = plan.blocked_by {
             warnings.push(format!(
@@ -106,7 +110,7 @@ impl Runner<'_> {
         };
         db.begin_writes(t)?;
         let rows = db.read_rows(t)?;
-        let plan = self.plan_down(&rows, t, how)?;
+        let plan = self.plan_down(&rows, t, how, db.engine())?;
         let mut rolled_back = Vec::with_capacity(plan.steps.len());
         for d in &plan.steps {
             let began = Instant::now();
@@ -123,6 +127,7 @@ impl Runner<'_> {
                         DownSource::Embedded => "embedded",
                         DownSource::Stored => "stored",
                     },
+                    code: d.code,
                 },
             )?;
             rolled_back.push(RolledBack {
@@ -158,10 +163,11 @@ impl Runner<'_> {
     /// The rows to roll back, newest first, with their down SQL, up to the
     /// first one that has none.
     fn plan_down<'r>(
-        &self,
+        &'r self,
         rows: &'r [HistoryRow],
         t: &Tracking,
         how: Rollback,
+        engine: &str,
     ) -> Result<DownPlan<'r>, Error> {
         let set = self.migrations;
         if let Some(r) = rows.iter().find(|r| r.row.status != RowState::Applied) {
@@ -190,8 +196,22 @@ impl Runner<'_> {
         for row in chosen {
             let embedded = set.get(row.row.version);
             let down = match embedded {
+                Some(m) if m.is_code() => {
+                    m.code().filter(|c| c.has_down_for(engine)).map(|c| Down {
+                        row,
+                        code: Some(m),
+                        sql: format!(
+                            "-- Rust code: the down function of code version {}",
+                            c.code_version()
+                        ),
+                        no_transaction: false,
+                        file: set.path_of(m.up_file()),
+                        source: DownSource::Embedded,
+                    })
+                }
                 Some(m) => m.down_sql().map(|sql| Down {
                     row,
+                    code: None,
                     sql: sql.to_owned(),
                     no_transaction: m.down_no_transaction(),
                     file: set.path_of(m.down_file().unwrap_or_default()),
@@ -199,6 +219,7 @@ impl Runner<'_> {
                 }),
                 None => row.down_sql.as_ref().map(|sql| Down {
                     row,
+                    code: None,
                     sql: sql.clone(),
                     no_transaction: directives::of(sql).no_transaction,
                     file: format!("the down SQL stored with migration {}", row.row.version),

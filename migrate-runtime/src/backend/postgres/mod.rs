@@ -17,7 +17,9 @@
 //! statement when the server gave no error position and the statement must
 //! be found by replaying the migration in a transaction that is rolled back.
 
+mod code;
 mod failure;
+mod no_transaction;
 mod record;
 mod revert;
 mod tracking;
@@ -74,6 +76,10 @@ fn is_missing_table(e: &postgres::Error) -> bool {
 }
 
 impl Backend for Pg<'_> {
+    fn engine(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
     fn cached_digest(&mut self, t: &Tracking, quiet: bool) -> Result<Cache, Error> {
         if quiet {
             let exists = self
@@ -226,21 +232,23 @@ impl Backend for Pg<'_> {
     }
 
     fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {
-        match batch {
+        let started = Instant::now();
+        let alone = match batch {
+            [step] if step.migration.is_code() => self.apply_code(t, step),
             [step] if step.migration.no_transaction() => {
-                let started = Instant::now();
-                match self.apply_statements(t, step) {
-                    Ok(()) => Applied {
-                        durations: vec![started.elapsed()],
-                        error: None,
-                    },
-                    Err(e) => Applied {
-                        durations: Vec::new(),
-                        error: Some(e),
-                    },
-                }
+                self.outside(t, step, |pg| pg.run_statements(step))
             }
-            _ => self.apply_in_transactions(t, batch),
+            _ => return self.apply_in_transactions(t, batch),
+        };
+        match alone {
+            Ok(()) => Applied {
+                durations: vec![started.elapsed()],
+                error: None,
+            },
+            Err(e) => Applied {
+                durations: Vec::new(),
+                error: Some(e),
+            },
         }
     }
 }
@@ -421,64 +429,6 @@ impl Pg<'_> {
         }
         let _ = self.client.batch_execute("ROLLBACK");
         found
-    }
-
-    fn apply_statements(&mut self, t: &Tracking, step: &Step<'_>) -> Result<(), Error> {
-        let (m, file) = (step.migration, step.file.as_str());
-        let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
-        self.client
-            .batch_execute(&format!(
-                "INSERT INTO {history} (version, name, checksum, status, no_transaction, down_sql) \
-                 VALUES ({v}, {name}, {sum}, 'in_progress', true, {down});\n\
-                 INSERT INTO {events} (version, name, event, checksum) VALUES ({v}, {name}, 'start', {sum});",
-                history = t.history,
-                events = t.events,
-                down = opt_literal(m.down_sql()),
-            ))
-            .map_err(pg("marking a no-transaction migration in progress"))?;
-        let settings = step.timeout_settings(false);
-        if !settings.is_empty() {
-            self.client
-                .batch_execute(&settings)
-                .map_err(pg("setting a no-transaction migration's timeouts"))?;
-        }
-        let result = self.run_no_transaction(t, m, file);
-        if !settings.is_empty() {
-            let _ = self
-                .client
-                .batch_execute("RESET lock_timeout; RESET statement_timeout;");
-        }
-        result
-    }
-
-    fn run_no_transaction(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
-        let (v, name, sum) = (m.version(), literal(m.name()), literal(m.checksum()));
-        let up = m.up_sql();
-        for s in &sql::split(up).unwrap_or_default() {
-            let text = &up[s.start..s.end];
-            if let Err(e) = self.client.batch_execute(text) {
-                let mut failure = Failure::new(&e, text, 0);
-                failure.shift(up, s.start);
-                let error = failure.into_error(m.version(), m.name(), file, true);
-                let _ = self.client.batch_execute(&format!(
-                    "UPDATE {} SET status = 'failed' WHERE version = {v}",
-                    t.history
-                ));
-                self.record_failure(t, m, &error);
-                return Err(error);
-            }
-        }
-        self.client
-            .batch_execute(&format!(
-                "UPDATE {history} SET status = 'applied', \
-                 execution_ms = extract(epoch FROM clock_timestamp() - applied_at) * 1000, \
-                 applied_at = clock_timestamp() WHERE version = {v};\n\
-                 INSERT INTO {events} (version, name, event, checksum, execution_ms) \
-                 SELECT {v}, {name}, 'apply', {sum}, execution_ms FROM {history} WHERE version = {v};",
-                history = t.history,
-                events = t.events,
-            ))
-            .map_err(pg("marking a no-transaction migration applied"))
     }
 
     /// Appends a failure to the event log; a failure to log is not allowed

@@ -21,6 +21,9 @@ impl Pg<'_> {
             sum = literal(step.checksum),
             detail = literal(&format!("down SQL: {}", step.source)),
         );
+        if let Some(m) = step.code {
+            return self.revert_code(t, m, &step.file, &forget);
+        }
         if step.no_transaction {
             return self.revert_statements(t, step, &forget);
         }

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+mod code;
+
 use super::Change;
 use super::{Applied, AppliedRow, Backend, Database, HistoryRow, Revert, RowState, Step, Tracking};
 use crate::error::Error;
@@ -50,6 +52,10 @@ fn version_i64(m: &Migration) -> i64 {
 }
 
 impl Backend for Lite<'_> {
+    fn engine(&self) -> &'static str {
+        "SQLite"
+    }
+
     fn read_applied(
         &mut self,
         t: &Tracking,
@@ -145,6 +151,9 @@ impl Backend for Lite<'_> {
     }
 
     fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error> {
+        if let Some(m) = step.code {
+            return self.revert_code(t, m, &step.file);
+        }
         let id = (step.version, step.name, step.checksum);
         let version = i64::try_from(step.version).unwrap_or(i64::MAX);
         let transactional = !step.no_transaction;
@@ -285,7 +294,19 @@ CREATE TABLE IF NOT EXISTS {events} (
         };
         for step in batch {
             let started = Instant::now();
-            match self.apply_one(t, step.migration, &step.file) {
+            let (m, file) = (step.migration, step.file.as_str());
+            let result = match m.code() {
+                Some(_) => self.apply_code(t, m, file),
+                None => self.apply_one(t, m, |lite| {
+                    lite.run_statements(
+                        (m.version(), m.name()),
+                        m.up_sql(),
+                        file,
+                        m.no_transaction(),
+                    )
+                }),
+            };
+            match result {
                 Ok(()) => applied.durations.push(started.elapsed()),
                 Err(e) => {
                     applied.error = Some(e);
@@ -362,7 +383,16 @@ impl Lite<'_> {
             .map_err(lite("reading the tracking table"))
     }
 
-    fn apply_one(&mut self, t: &Tracking, m: &Migration, file: &str) -> Result<(), Error> {
+    /// Applies a migration by running `work`: in a transaction with its
+    /// tracking row, or outside one between an `in_progress` mark and an
+    /// `applied` (or `failed`) one. A row left marked by an interrupted
+    /// resumable code migration is marked again.
+    fn apply_one(
+        &mut self,
+        t: &Tracking,
+        m: &Migration,
+        work: impl FnOnce(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let started = Instant::now();
         let transactional = !m.no_transaction();
         if transactional {
@@ -374,7 +404,8 @@ impl Lite<'_> {
                 .execute(
                     &format!(
                         "INSERT INTO {} (version, name, checksum, status, applied_by, no_transaction, down_sql) \
-                         VALUES (?1, ?2, ?3, 'in_progress', ?4, 1, ?5)",
+                         VALUES (?1, ?2, ?3, 'in_progress', ?4, 1, ?5) \
+                         ON CONFLICT (version) DO UPDATE SET status = 'in_progress', checksum = excluded.checksum",
                         t.history
                     ),
                     params![version_i64(m), m.name(), m.checksum(), actor(), m.down_sql()],
@@ -382,9 +413,7 @@ impl Lite<'_> {
                 .and_then(|_| self.insert_event(t, m, "start", None, None))
                 .map_err(lite("marking a no-transaction migration in progress"))?;
         }
-        if let Err(error) =
-            self.run_statements((m.version(), m.name()), m.up_sql(), file, !transactional)
-        {
+        if let Err(error) = work(self) {
             if transactional {
                 let _ = self.conn.execute_batch("ROLLBACK");
             } else {
@@ -482,28 +511,39 @@ impl Lite<'_> {
     fn log_event(
         &mut self,
         t: &Tracking,
-        (version, name, checksum): (u64, &str, &str),
+        id: (u64, &str, &str),
         event: &str,
         ms: Option<f64>,
         detail: Option<&str>,
     ) -> rusqlite::Result<()> {
-        self.conn
-            .execute(
-                &format!(
-                    "INSERT INTO {} (version, name, event, checksum, execution_ms, actor, detail) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    t.events
-                ),
-                params![
-                    i64::try_from(version).unwrap_or(i64::MAX),
-                    name,
-                    event,
-                    checksum,
-                    ms,
-                    actor(),
-                    detail
-                ],
-            )
-            .map(drop)
+        log_event(self.conn, t, id, event, ms, detail)
     }
+}
+
+/// Appends an event to the log.
+fn log_event(
+    conn: &Connection,
+    t: &Tracking,
+    (version, name, checksum): (u64, &str, &str),
+    event: &str,
+    ms: Option<f64>,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "INSERT INTO {} (version, name, event, checksum, execution_ms, actor, detail) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            t.events
+        ),
+        params![
+            i64::try_from(version).unwrap_or(i64::MAX),
+            name,
+            event,
+            checksum,
+            ms,
+            actor(),
+            detail
+        ],
+    )
+    .map(drop)
 }
