@@ -15,8 +15,24 @@ impl Runner<'_> {
     /// has them. Returns the versions marked; those already applied with the
     /// same checksum are left as they are.
     ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// // The schema of versions 1 to 5 exists already: record them, run the rest.
+    /// let stamped = migrations.runner().baseline(&mut conn, 5)?;
+    /// println!("marked {stamped:?} applied");
+    /// migrations.run(&mut conn)?;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidOption`] if the set lacks `version`;
+    /// [`Error::InvalidCode`] if a code migration up to `version` has no
+    /// functions registered;
     /// [`Error::ChecksumMismatch`] (changing nothing) if one of them is
     /// applied with another checksum; [`Error::HalfApplied`] if any
     /// migration is unfinished; a lock timeout or a database error.
@@ -26,6 +42,19 @@ impl Runner<'_> {
             return Err(Error::InvalidOption {
                 option: "baseline version",
                 reason: format!("version {version} is not in the set"),
+            });
+        }
+        let set = self.migrations;
+        if let Some(m) = set
+            .iter()
+            .take_while(|m| m.version() <= version)
+            .find(|m| m.is_unregistered())
+        {
+            return Err(Error::InvalidCode {
+                version: m.version(),
+                name: m.name().to_owned(),
+                reason: "register its functions before a baseline, which records its code version"
+                    .to_owned(),
             });
         }
         self.locked(&mut *db.backend(), &t, |db, state| {
@@ -77,6 +106,20 @@ impl Runner<'_> {
     /// removes `in_progress`/`failed` marks so those migrations run again.
     /// Each change is logged as a `repair` event. Returns what it resolved;
     /// unknown and out-of-order migrations are not repairable and stay.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// // After an intentional edit of an applied file:
+    /// for change in migrations.runner().repair(&mut conn)? {
+    ///     println!("repaired: {change}");
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// A lock timeout or a database error.

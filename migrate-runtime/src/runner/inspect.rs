@@ -13,6 +13,29 @@ impl Runner<'_> {
     /// pending and applied migrations (with when, how long and who), and
     /// every problem. Read-only; takes no lock.
     ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// let status = migrations.runner().status(&mut conn)?;
+    /// println!(
+    ///     "version {:?} of {:?}, {} pending",
+    ///     status.current_version(),
+    ///     status.latest_version(),
+    ///     status.pending().len()
+    /// );
+    /// for problem in status.problems() {
+    ///     eprintln!("{problem}");
+    /// }
+    /// // For a health endpoint:
+    /// let json = serde_json::to_string(&status)?;
+    /// # let _ = json;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// A database error, or an invalid table or schema name.
     pub fn status<D: Database>(&self, db: &mut D) -> Result<Status, Error> {
@@ -34,6 +57,19 @@ impl Runner<'_> {
     /// The newest `limit` entries of the event log, newest first.
     /// Read-only.
     ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// for event in migrations.runner().history(&mut conn, 20)? {
+    ///     println!("{} {} {:?} {:?}", event.at(), event.kind(), event.version(), event.detail());
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// As [`Runner::status`].
     pub fn history<D: Database>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
@@ -44,6 +80,21 @@ impl Runner<'_> {
     /// What [`Runner::run`] would apply, with the exact SQL, executing
     /// nothing: the database is left as it is (no tracking table is
     /// created either).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// let plan = migrations.runner().to(3).plan(&mut conn)?;
+    /// for step in plan.steps() {
+    ///     println!("{} {} in a transaction: {}", step.version(), step.name(), step.transactional());
+    ///     println!("{}", step.sql());
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// The refusals [`Runner::run`] would make, a database error, or an

@@ -52,6 +52,24 @@ impl Runner<'_> {
     /// rolled back with the down SQL stored when it was applied; the report
     /// says which copy ran.
     ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// use migrate_runtime::Rollback;
+    ///
+    /// let runner = migrations.runner();
+    /// println!("{}", runner.plan_rollback(&mut conn, Rollback::To(2))?);
+    /// let report = runner.rollback(&mut conn, Rollback::To(2))?;
+    /// for r in report.rolled_back() {
+    ///     println!("rolled back {} with the {:?} down SQL", r.version(), r.source());
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Irreversible`] when the rollback reaches a migration without
     /// down SQL (the newer ones are rolled back, it and the older ones are
