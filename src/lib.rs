@@ -36,8 +36,8 @@ pub use migrate_macros::embed_migrations;
 pub use migrate_runtime::{
     AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction, DownSource,
     Error, Event, Finding, Migration, Migrations, PendingMigration, Plan, PlannedStep, Policy,
-    Problem, Progress, Report, Rollback, RolledBack, Rule, Runner, ScanError, Status,
-    DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    Problem, Progress, Report, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome,
+    SeedReport, SeededFile, Status, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 
 /// The `postgres` crate this build uses, so that clients match.

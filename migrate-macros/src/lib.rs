@@ -49,7 +49,7 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
             // reported once and nothing else is.
             let errors = e.into_compile_error();
             let shown = lit.value();
-            quote! {{ #errors ::migrate::__private::migrations(#shown, &[], "") }}
+            quote! {{ #errors ::migrate::__private::migrations(#shown, &[], &[], "") }}
         })
         .into()
 }
@@ -107,12 +107,18 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
             )
         }
     });
+    let seeds = set.seeds().iter().map(|s| {
+        let (env, file, checksum) = (s.env(), s.file(), s.checksum());
+        let sql = script(file, s.sql());
+        quote! { ::migrate::__private::seed(#env, #file, #sql, #checksum) }
+    });
     let shown = lit.value();
     let digest = set.digest();
     Ok(quote! {
         {
             const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#items),*];
-            ::migrate::__private::migrations(#shown, MIGRATIONS, #digest)
+            const SEEDS: &[::migrate::__private::Seed] = &[#(#seeds),*];
+            ::migrate::__private::migrations(#shown, MIGRATIONS, SEEDS, #digest)
         }
     })
 }

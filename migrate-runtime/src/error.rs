@@ -128,6 +128,19 @@ pub enum Error {
         reason: String,
     },
 
+    /// A seed file failed; its transaction rolled back.
+    #[error("seed {file}{} failed: {message}", line.map_or_else(String::new, |l| format!(":{l}")))]
+    SeedFailed {
+        /// The seed file.
+        file: String,
+        /// The 1-based line of the failing statement or error position.
+        line: Option<usize>,
+        /// The database's message.
+        message: String,
+        /// The SQLSTATE (PostgreSQL) or SQLite error code.
+        code: Option<String>,
+    },
+
     /// A code migration cannot be registered or run: no marker file, a
     /// version taken by SQL, a name that differs from the marker's, no
     /// function for this database, or unregistered functions for a pending

@@ -37,6 +37,7 @@ mod problem;
 mod report;
 mod runner;
 mod scan;
+mod seeds;
 mod sql;
 mod status;
 mod version;
@@ -54,6 +55,7 @@ pub use runner::{
     Policy, Rollback, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 pub use scan::{scan, ScannedSet};
+pub use seeds::{Seed, SeedOutcome, SeedReport, SeededFile};
 pub use status::{AppliedEntry, Finding, PendingMigration, Status};
 
 #[cfg(feature = "postgres")]
@@ -67,6 +69,7 @@ pub use rusqlite;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::checksum::checksum;
-    pub use crate::migration::private::{code_marker, migration, migrations, StaticScript};
+    pub use crate::migration::private::{code_marker, migration, migrations, seed, StaticScript};
     pub use crate::migration::Migration;
+    pub use crate::seeds::Seed;
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::code::CodeMigration;
 use crate::error::Error;
 use crate::scan::{scan, ScanError};
+use crate::seeds::Seed;
 
 /// One migration: a version, a name, the up SQL and (unless irreversible)
 /// the down SQL, with the checksum of the up SQL.
@@ -166,6 +167,7 @@ impl fmt::Display for Migration {
 pub struct Migrations {
     pub(crate) dir: Cow<'static, str>,
     pub(crate) items: Cow<'static, [Migration]>,
+    pub(crate) seeds: Cow<'static, [Seed]>,
     /// The digest of the whole set applied (see `checksum::set_digest`).
     pub(crate) digest: Cow<'static, str>,
 }
@@ -183,6 +185,7 @@ impl Migrations {
             dir: Cow::Owned(dir.display().to_string()),
             digest: Cow::Owned(digest_of(&set.migrations)),
             items: Cow::Owned(set.migrations),
+            seeds: Cow::Owned(set.seeds),
         })
     }
 
@@ -266,7 +269,23 @@ impl Migrations {
             dir: self.dir.clone(),
             digest: Cow::Owned(digest_of(&items)),
             items: Cow::Owned(items),
+            seeds: self.seeds.clone(),
         })
+    }
+
+    /// The seed files of an environment (`seeds/<env>/*.sql`), in name
+    /// order.
+    pub fn seeds(&self, env: &str) -> impl Iterator<Item = &Seed> {
+        let env = env.to_owned();
+        self.seeds.iter().filter(move |s| s.env == env)
+    }
+
+    /// The environments that have seed files, in name order.
+    #[must_use]
+    pub fn seed_envs(&self) -> Vec<&str> {
+        let mut envs: Vec<&str> = self.seeds.iter().map(|s| &*s.env).collect();
+        envs.dedup();
+        envs
     }
 
     /// The folder the set was read from, as written in `embed_migrations!`
@@ -303,18 +322,20 @@ impl<'a> IntoIterator for &'a Migrations {
 /// Constructors for the code `embed_migrations!` generates. Not public API.
 #[doc(hidden)]
 pub mod private {
-    use super::{Body, Cow, Migration, Migrations, Script, UNREGISTERED_CHECKSUM};
+    use super::{Body, Cow, Migration, Migrations, Script, Seed, UNREGISTERED_CHECKSUM};
 
     /// Builds a set from static data and its digest.
     #[must_use]
     pub const fn migrations(
         dir: &'static str,
         items: &'static [Migration],
+        seeds: &'static [Seed],
         digest: &'static str,
     ) -> Migrations {
         Migrations {
             dir: Cow::Borrowed(dir),
             items: Cow::Borrowed(items),
+            seeds: Cow::Borrowed(seeds),
             digest: Cow::Borrowed(digest),
         }
     }
@@ -344,6 +365,22 @@ pub mod private {
             checksum: Cow::Borrowed(checksum),
             irreversible,
             body: Body::Sql,
+        }
+    }
+
+    /// Builds a seed file from static data.
+    #[must_use]
+    pub const fn seed(
+        env: &'static str,
+        file: &'static str,
+        sql: &'static str,
+        checksum: &'static str,
+    ) -> Seed {
+        Seed {
+            env: Cow::Borrowed(env),
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed(sql),
+            checksum: Cow::Borrowed(checksum),
         }
     }
 

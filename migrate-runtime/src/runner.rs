@@ -19,6 +19,7 @@ use crate::status::{self, Finding};
 mod admin;
 mod inspect;
 mod rollback;
+mod seed;
 
 pub use rollback::Rollback;
 

@@ -16,11 +16,15 @@ use crate::sql;
 use crate::version::{self, Scheme};
 
 pub use crate::problem::ScanError;
+use crate::seeds::Seed;
+
+mod seeds;
 
 /// A scanned and valid folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedSet {
     pub(crate) migrations: Vec<Migration>,
+    pub(crate) seeds: Vec<Seed>,
     files: Vec<PathBuf>,
     /// Files whose text differs from their bytes (a BOM or CR stripped).
     normalized: Vec<PathBuf>,
@@ -31,6 +35,12 @@ impl ScannedSet {
     #[must_use]
     pub fn migrations(&self) -> &[Migration] {
         &self.migrations
+    }
+
+    /// The seed files, by environment then name.
+    #[must_use]
+    pub fn seeds(&self) -> &[Seed] {
+        &self.seeds
     }
 
     /// The digest of the whole set applied, which the no-op boot compares
@@ -55,12 +65,13 @@ impl ScannedSet {
     }
 }
 
-/// Up, down, or the marker of a code migration.
+/// Up, down, the marker of a code migration, or a seed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Direction {
     Up,
     Down,
     Code,
+    Seed,
 }
 
 /// One migration file, read and checked on its own.
@@ -84,6 +95,7 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     let mut entries = Vec::new();
     let mut files = Vec::new();
     let mut normalized = Vec::new();
+    let mut seeds = Vec::new();
 
     let names = match list(dir) {
         Ok(names) => names,
@@ -98,11 +110,15 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
         if is_ignored(&file_name) {
             continue;
         }
+        if is_dir && file_name == "seeds" {
+            seeds = seeds::scan_seeds(dir, &mut problems, &mut files, &mut normalized);
+            continue;
+        }
         if is_dir {
             problems.push(Problem::folder(
                 &path,
                 Rule::UnexpectedFile,
-                "unexpected folder in the migrations folder".to_owned(),
+                "unexpected folder in the migrations folder (only seeds/ may be there)".to_owned(),
             ));
             continue;
         }
@@ -126,6 +142,7 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     if problems.is_empty() {
         Ok(ScannedSet {
             migrations,
+            seeds,
             files,
             normalized,
         })

@@ -42,6 +42,11 @@ pub static SQLITE_NO_TRANSACTION: Migrations =
 /// index (SQL), a resumable batched backfill (code, no transaction).
 pub static CODE: Migrations = embed_migrations!("tests/fixtures/code");
 
+/// One migration and seeds for `dev` and `staging`.
+pub static SEEDED: Migrations = embed_migrations!("tests/fixtures/seeded");
+/// The same with `dev`'s second seed changed, a third failing, a fourth new.
+pub static SEEDED_CHANGED: Migrations = embed_migrations!("tests/fixtures/seeded_changed");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

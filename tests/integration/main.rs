@@ -12,6 +12,7 @@ mod inspect;
 mod options;
 mod postgres;
 mod rollback;
+mod seeds;
 mod sqlite;
 mod support;
 mod timeouts;

@@ -196,6 +196,7 @@ pub trait Db {
     ) -> Result<migrate::Plan, Error>;
     fn baseline(&mut self, runner: Runner<'_>, version: u64) -> Result<Vec<u64>, Error>;
     fn repair(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error>;
+    fn seed(&mut self, runner: Runner<'_>, env: &str) -> Result<migrate::SeedReport, Error>;
     /// Runs SQL directly, outside migrate.
     fn execute(&mut self, sql: &str);
     /// The integer a one-row, one-column query returns.
@@ -249,6 +250,10 @@ impl<D: Database + Inspect> Db for D {
 
     fn repair(&mut self, runner: Runner<'_>) -> Result<Vec<migrate::Finding>, Error> {
         runner.repair(self)
+    }
+
+    fn seed(&mut self, runner: Runner<'_>, env: &str) -> Result<migrate::SeedReport, Error> {
+        runner.seed(self, env)
     }
 
     fn execute(&mut self, sql: &str) {

@@ -14,6 +14,8 @@ use crate::migration::Migration;
 pub struct Tracking {
     /// `"schema"."table"` or `"table"`.
     pub history: String,
+    /// `"schema"."table_seeds"`: the seed files run, with their checksums.
+    pub seeds: String,
     /// `"schema"."table_events"` or `"table_events"`.
     pub events: String,
     /// `"schema"."table_state"`: one row caching the applied state's digest.
@@ -44,6 +46,7 @@ impl Tracking {
         };
         Ok(Tracking {
             history: qualify(table),
+            seeds: qualify(&format!("{table}_seeds")),
             events: qualify(&events_name),
             state: qualify(&state_name),
             state_reset: qualify(&reset_name),
@@ -327,6 +330,24 @@ pub trait Backend {
     /// `rollback` event, in one transaction unless the down SQL is marked
     /// `-- migrate:no-transaction` (then a failure marks the row `failed`).
     fn revert(&mut self, t: &Tracking, step: &Revert<'_>) -> Result<(), Error>;
+
+    /// Under the lock: creates the seeds table if needed and reads the
+    /// checksum of each file of `env` that ran, by file.
+    fn read_seeds(
+        &mut self,
+        t: &Tracking,
+        env: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, Error>;
+
+    /// Runs a seed file and records it (with a `seed` event) in one
+    /// transaction; a failure rolls it all back. `path` names the file in
+    /// messages.
+    fn apply_seed(
+        &mut self,
+        t: &Tracking,
+        seed: &crate::seeds::Seed,
+        path: &str,
+    ) -> Result<(), Error>;
 
     /// Makes the changes and logs their events, all in one transaction.
     fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error>;

@@ -59,6 +59,15 @@ impl Failure {
         self.line = self.line.map(|l| l + sl - 1);
     }
 
+    pub(super) fn into_seed_error(self, file: &str) -> Error {
+        Error::SeedFailed {
+            file: file.to_owned(),
+            line: self.line,
+            message: self.message,
+            code: self.code,
+        }
+    }
+
     pub(super) fn into_error(self, version: u64, name: &str, file: &str, partial: bool) -> Error {
         Error::MigrationFailed {
             version,

@@ -22,6 +22,7 @@ mod failure;
 mod no_transaction;
 mod record;
 mod revert;
+mod seeds;
 mod tracking;
 
 use std::collections::BTreeMap;
@@ -229,6 +230,19 @@ impl Backend for Pg<'_> {
 
     fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error> {
         self.record_changes(t, changes)
+    }
+
+    fn read_seeds(&mut self, t: &Tracking, env: &str) -> Result<BTreeMap<String, String>, Error> {
+        self.read_seed_table(t, env)
+    }
+
+    fn apply_seed(
+        &mut self,
+        t: &Tracking,
+        seed: &crate::seeds::Seed,
+        path: &str,
+    ) -> Result<(), Error> {
+        self.run_seed(t, seed, path)
     }
 
     fn apply(&mut self, t: &Tracking, batch: &[Step<'_>]) -> Applied {

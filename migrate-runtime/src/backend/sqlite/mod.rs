@@ -12,6 +12,7 @@ use std::time::Instant;
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod code;
+mod seeds;
 
 use super::Change;
 use super::{Applied, AppliedRow, Backend, Database, HistoryRow, Revert, RowState, Step, Tracking};
@@ -196,6 +197,23 @@ impl Backend for Lite<'_> {
             recorded,
             "removing a rolled back migration's tracking row",
         )
+    }
+
+    fn read_seeds(
+        &mut self,
+        t: &Tracking,
+        env: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, Error> {
+        self.read_seed_table(t, env)
+    }
+
+    fn apply_seed(
+        &mut self,
+        t: &Tracking,
+        seed: &crate::seeds::Seed,
+        path: &str,
+    ) -> Result<(), Error> {
+        self.run_seed(t, seed, path)
     }
 
     fn record(&mut self, t: &Tracking, changes: &[Change<'_>]) -> Result<(), Error> {

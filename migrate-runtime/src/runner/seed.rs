@@ -1,0 +1,99 @@
+//! Seed data: an environment's seed files, under the migration lock, each
+//! in its own transaction; only new or changed files run.
+
+use super::{LockGuard, Runner};
+use crate::backend::{Database, RowState, Tracking};
+use crate::checksum::StateDigest;
+use crate::error::Error;
+use crate::seeds::{SeedOutcome, SeedReport, SeededFile};
+
+impl Runner<'_> {
+    /// Runs the seed files of `env` (`seeds/<env>/*.sql`) in name order,
+    /// each in a transaction of its own with its record, skipping the files
+    /// that ran before with the same checksum. A failing file rolls back
+    /// alone and is reported; the others still run.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// migrations.run(&mut conn)?;
+    /// let report = migrations.runner().seed(&mut conn, "development")?;
+    /// println!("{report}");
+    /// if report.has_failures() {
+    ///     std::process::exit(1);
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when the set has no seed file for `env`;
+    /// [`Error::HalfApplied`] while a no-transaction migration is
+    /// unfinished; a lock timeout or a database error. A failing seed file
+    /// is not an error of the call: see [`SeedReport::has_failures`].
+    pub fn seed<D: Database>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
+        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+        let set = self.migrations;
+        let seeds: Vec<_> = set.seeds(env).collect();
+        if seeds.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "seed environment",
+                reason: format!("no seed files in {}", set.path_of(&format!("seeds/{env}"))),
+            });
+        }
+        let mut backend = db.backend();
+        let Some(mut db) = LockGuard::acquire(&mut *backend, &t, self.lock_timeout, |_| Ok(false))?
+        else {
+            unreachable!("waits for the lock until it has it")
+        };
+        db.begin_writes(&t)?;
+        let rows = db.read_applied(&t, false)?;
+        if let Some(r) = rows.iter().find(|r| r.status != RowState::Applied) {
+            return Err(Error::HalfApplied {
+                version: r.version,
+                file: r.name.clone(),
+                status: r.status.as_str().to_owned(),
+                table: t.display_name(),
+            });
+        }
+        let done = db.read_seeds(&t, env)?;
+        let mut files = Vec::with_capacity(seeds.len());
+        for seed in seeds {
+            let outcome = match done.get(seed.file()) {
+                Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
+                Some(_) => SeedOutcome::Changed,
+                None => SeedOutcome::New,
+            };
+            let mut error = None;
+            let outcome = if outcome == SeedOutcome::Unchanged {
+                outcome
+            } else {
+                match db.apply_seed(&t, seed, &set.path_of(seed.file())) {
+                    Ok(()) => outcome,
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        SeedOutcome::Failed
+                    }
+                }
+            };
+            files.push(SeededFile {
+                file: seed.file().to_owned(),
+                outcome,
+                error,
+            });
+        }
+        // Seeds change no migration: the digest of the rows read stays true.
+        let mut digest = StateDigest::default();
+        for r in &rows {
+            digest.push(r.version, &r.checksum);
+        }
+        db.release(&digest.hex())?;
+        Ok(SeedReport {
+            env: env.to_owned(),
+            files,
+        })
+    }
+}

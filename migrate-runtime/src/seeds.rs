@@ -1,0 +1,140 @@
+//! Seed data: `seeds/<environment>/*.sql` beside the migrations, run in
+//! name order, each in a transaction of its own, and run again only when
+//! new or changed.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+/// One seed file of an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed {
+    pub(crate) env: Cow<'static, str>,
+    /// Relative to the migrations folder: `seeds/<env>/<name>.sql`.
+    pub(crate) file: Cow<'static, str>,
+    pub(crate) sql: Cow<'static, str>,
+    pub(crate) checksum: Cow<'static, str>,
+}
+
+impl Seed {
+    /// The environment (the folder under `seeds/`).
+    #[must_use]
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+
+    /// The file, relative to the migrations folder.
+    #[must_use]
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The SQL (LF line endings, no BOM).
+    #[must_use]
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The checksum of the SQL, as `sha256:<hex>`.
+    #[must_use]
+    pub fn checksum(&self) -> &str {
+        &self.checksum
+    }
+}
+
+/// What a seed run did with each file of the environment, in name order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeedReport {
+    pub(crate) env: String,
+    pub(crate) files: Vec<SeededFile>,
+}
+
+/// One seed file and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeededFile {
+    pub(crate) file: String,
+    pub(crate) outcome: SeedOutcome,
+    /// The failure, with file and line, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+}
+
+/// What happened to a seed file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SeedOutcome {
+    /// Run for the first time.
+    New,
+    /// Run again: the file changed since it last ran.
+    Changed,
+    /// Not run: it ran before with the same checksum.
+    Unchanged,
+    /// Failed and rolled back; the other files still ran.
+    Failed,
+}
+
+impl SeedReport {
+    /// The environment.
+    #[must_use]
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+
+    /// Every file of the environment, in the order they ran.
+    #[must_use]
+    pub fn files(&self) -> &[SeededFile] {
+        &self.files
+    }
+
+    /// Whether a file failed.
+    #[must_use]
+    pub fn has_failures(&self) -> bool {
+        self.files.iter().any(|f| f.outcome == SeedOutcome::Failed)
+    }
+}
+
+impl SeededFile {
+    /// The file, relative to the migrations folder.
+    #[must_use]
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// What happened to it.
+    #[must_use]
+    pub fn outcome(&self) -> SeedOutcome {
+        self.outcome
+    }
+
+    /// The failure, when it failed.
+    #[must_use]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+impl fmt::Display for SeedOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SeedOutcome::New => "applied (new)",
+            SeedOutcome::Changed => "applied again (changed)",
+            SeedOutcome::Unchanged => "unchanged, skipped",
+            SeedOutcome::Failed => "failed, rolled back",
+        })
+    }
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "seeds for `{}`:", self.env)?;
+        for s in &self.files {
+            write!(f, "\n  {:<40} {}", s.file, s.outcome)?;
+            if let Some(e) = &s.error {
+                write!(f, "\n    {e}")?;
+            }
+        }
+        Ok(())
+    }
+}

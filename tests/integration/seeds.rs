@@ -1,0 +1,96 @@
+//! Seed data on both backends: name order, a transaction per file, only
+//! new or changed files run again, a failing file rolls back alone.
+
+use migrate::{Error, SeedOutcome};
+
+use crate::fixtures::*;
+use crate::support::*;
+
+fn outcomes(report: &migrate::SeedReport) -> Vec<(&str, SeedOutcome)> {
+    report
+        .files()
+        .iter()
+        .map(|f| (f.file(), f.outcome()))
+        .collect()
+}
+
+#[test]
+fn seeds_run_once_per_change_and_failures_roll_back_alone() {
+    on_both("seeds", |connect| {
+        let mut db = connect();
+        db.run(SEEDED.runner()).unwrap();
+        let first = db.seed(SEEDED.runner(), "dev").unwrap();
+        assert_eq!(
+            outcomes(&first),
+            [
+                ("seeds/dev/001_notes.sql", SeedOutcome::New),
+                ("seeds/dev/002_counter.sql", SeedOutcome::New),
+            ]
+        );
+        assert!(!first.has_failures());
+        assert_eq!(db.count("SELECT count(*) FROM a"), 2);
+
+        let again = db.seed(SEEDED.runner(), "dev").unwrap();
+        assert!(again
+            .files()
+            .iter()
+            .all(|f| f.outcome() == SeedOutcome::Unchanged));
+        assert_eq!(db.count("SELECT count(*) FROM seed_runs"), 1);
+
+        let changed = db.seed(SEEDED_CHANGED.runner(), "dev").unwrap();
+        assert_eq!(
+            outcomes(&changed),
+            [
+                ("seeds/dev/001_notes.sql", SeedOutcome::Unchanged),
+                ("seeds/dev/002_counter.sql", SeedOutcome::Changed),
+                ("seeds/dev/003_broken.sql", SeedOutcome::Failed),
+                ("seeds/dev/004_after.sql", SeedOutcome::New),
+            ]
+        );
+        let error = changed.files()[2].error().unwrap();
+        assert!(
+            error.starts_with(
+                "seed tests/fixtures/seeded_changed/seeds/dev/003_broken.sql:2 failed"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("no_such_table"), "{error}");
+        assert_eq!(db.count("SELECT count(*) FROM seed_runs"), 2);
+        // The failing file's first insert rolled back with it; 004 ran.
+        assert_eq!(db.count("SELECT count(*) FROM a WHERE id = 3"), 0);
+        assert_eq!(db.count("SELECT count(*) FROM a WHERE id = 4"), 1);
+        // The failed file runs again next time (it is not recorded).
+        let retry = db.seed(SEEDED_CHANGED.runner(), "dev").unwrap();
+        assert_eq!(retry.files()[2].outcome(), SeedOutcome::Failed);
+        assert_eq!(retry.files()[3].outcome(), SeedOutcome::Unchanged);
+
+        // Other environments are separate; an unknown one is an error.
+        let staging = db.seed(SEEDED.runner(), "staging").unwrap();
+        assert_eq!(staging.files()[0].outcome(), SeedOutcome::New);
+        assert!(matches!(
+            db.seed(SEEDED.runner(), "production"),
+            Err(Error::InvalidOption { .. })
+        ));
+        // Seeding leaves the migrations' cached state valid: a no-op boot.
+        assert!(db.run(SEEDED.runner()).unwrap().applied().is_empty());
+        let events = db.history(SEEDED.runner(), 1).unwrap();
+        assert_eq!(events[0].kind(), "seed");
+    });
+}
+
+#[test]
+fn seeds_are_embedded_like_migrations() {
+    let envs = SEEDED.seed_envs();
+    assert_eq!(envs, ["dev", "staging"]);
+    let dev: Vec<&str> = SEEDED.seeds("dev").map(|s| s.file()).collect();
+    assert_eq!(
+        dev,
+        ["seeds/dev/001_notes.sql", "seeds/dev/002_counter.sql"]
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scanned = migrate::Migrations::from_dir(root.join("tests/fixtures/seeded")).unwrap();
+    assert!(SEEDED
+        .seeds("dev")
+        .zip(scanned.seeds("dev"))
+        .all(|(a, b)| a == b));
+}
