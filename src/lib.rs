@@ -40,6 +40,9 @@ pub use migrate_runtime::{
     SeedReport, SeededFile, Status, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 /// The `postgres` crate this build uses, so that clients match.
 #[cfg(feature = "postgres")]
 pub use migrate_runtime::postgres;

@@ -81,7 +81,7 @@ pub(crate) fn parse(
 }
 
 /// A duration as `500ms`, `5s` or `2min` (a positive whole number).
-fn parse_duration(text: &str) -> Option<Duration> {
+pub fn parse_duration(text: &str) -> Option<Duration> {
     let split = text.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = text.split_at(split);
     let n: u64 = n.parse().ok().filter(|&n| n > 0)?;

@@ -69,6 +69,7 @@ pub use rusqlite;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::checksum::checksum;
+    pub use crate::directives::parse_duration;
     pub use crate::migration::private::{code_marker, migration, migrations, seed, StaticScript};
     pub use crate::migration::Migration;
     pub use crate::seeds::Seed;

@@ -1,0 +1,182 @@
+//! The command line: global flags, the subcommands shared by the standalone
+//! tool and service binaries, and the standalone-only `new` and `check`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::generate::TemplateArgs;
+
+/// The standalone `migrate` tool, working on a migrations folder.
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate",
+    version,
+    about = "SQL migrations for PostgreSQL and SQLite"
+)]
+pub(crate) struct Standalone {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    /// The migrations folder [default: `migrations`, or the config's]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: StandaloneCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StandaloneCommand {
+    /// Write the next migration's up and down files
+    New(Box<NewArgs>),
+    /// Validate the folder offline with the build's scanner
+    Check,
+    #[command(flatten)]
+    Db(DbCommand),
+}
+
+/// `migrate new`.
+#[derive(Debug, Args)]
+pub(crate) struct NewArgs {
+    /// What the migration does, e.g. "add user preferences"
+    pub(crate) description: String,
+    #[command(flatten)]
+    pub(crate) template: TemplateArgs,
+}
+
+/// The `migrate` subcommands, for a service binary to mount: they work on
+/// the migrations the binary embeds.
+///
+/// ```no_run
+/// use clap::{Parser, Subcommand};
+///
+/// static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("migrations");
+///
+/// #[derive(Parser)]
+/// struct Service {
+///     #[command(subcommand)]
+///     command: Command,
+/// }
+///
+/// #[derive(Subcommand)]
+/// enum Command {
+///     /// Run the service
+///     Serve,
+///     /// Manage the database schema
+///     Migrate(migrate::cli::MigrateArgs),
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     match Service::parse().command {
+///         Command::Serve => std::process::ExitCode::SUCCESS,
+///         Command::Migrate(args) => migrate::cli::run_embedded(&MIGRATIONS, args),
+///     }
+/// }
+/// ```
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: DbCommand,
+}
+
+/// Flags accepted before or after any subcommand.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// postgres://… or sqlite:PATH [env: DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// The environment of migrate.toml to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) env: Option<String>,
+    /// The config file [default: ./migrate.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Print what would run, with the SQL, and change nothing
+    #[arg(long, global = true)]
+    pub(crate) dry_run: bool,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Confirm a destructive command in a protected environment
+    #[arg(long, global = true)]
+    pub(crate) yes: bool,
+}
+
+/// Text for people, JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+/// The subcommands that work on a database.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Show the current version, pending and applied migrations, problems
+    Status,
+    /// Apply pending migrations
+    Up {
+        /// Apply up to and including this version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u64>,
+    },
+    /// Roll back applied migrations
+    Down {
+        /// Roll back the newest N
+        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all"])]
+        steps: Option<usize>,
+        /// Roll back everything newer than this version (which stays)
+        #[arg(long, value_name = "VERSION", conflicts_with = "all")]
+        to: Option<u64>,
+        /// Roll back everything
+        #[arg(long)]
+        all: bool,
+    },
+    /// Roll back the newest N migrations and apply them again
+    Redo {
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        steps: usize,
+    },
+    /// Show the event log, newest first
+    History {
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// Check the database against the migrations; exit 1 on any problem
+    Verify,
+    /// Mark every migration up to VERSION applied without running it
+    Baseline { version: u64 },
+    /// Accept edited checksums and clear half-applied marks
+    Repair,
+    /// Run the seed files of the environment (--env, default `development`)
+    Seed,
+}
+
+impl DbCommand {
+    /// The name, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            DbCommand::Status => "status",
+            DbCommand::Up { .. } => "up",
+            DbCommand::Down { .. } => "down",
+            DbCommand::Redo { .. } => "redo",
+            DbCommand::History { .. } => "history",
+            DbCommand::Verify => "verify",
+            DbCommand::Baseline { .. } => "baseline",
+            DbCommand::Repair => "repair",
+            DbCommand::Seed => "seed",
+        }
+    }
+
+    /// Whether a protected environment asks for confirmation first.
+    pub(crate) fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            DbCommand::Down { .. }
+                | DbCommand::Redo { .. }
+                | DbCommand::Repair
+                | DbCommand::Baseline { .. }
+        )
+    }
+}

@@ -1,0 +1,413 @@
+//! The subcommands that work on a database, on PostgreSQL or SQLite.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::{json, Value};
+
+use super::args::{DbCommand, Global};
+use super::config::{self, Config, Target};
+use super::output::{Out, Paint};
+use super::Failure;
+use crate::{Migrations, Report, Rollback, Runner};
+
+/// An open connection of either kind.
+enum Conn {
+    Pg(crate::postgres::Client),
+    Lite(crate::rusqlite::Connection),
+}
+
+/// Runs `$body` with `$db` bound to the connection, whatever its kind.
+macro_rules! on {
+    ($conn:expr, |$db:ident| $body:expr) => {
+        match $conn {
+            Conn::Pg($db) => $body,
+            Conn::Lite($db) => $body,
+        }
+    };
+}
+
+/// Runs a database subcommand; returns the exit code.
+pub(crate) fn run(
+    set: &Migrations,
+    command: &DbCommand,
+    global: &Global,
+    config: &Config,
+    out: &mut Out,
+) -> Result<u8, Failure> {
+    let url = database_url(global, config)?;
+    out.hide(config::password(&url));
+    if command.is_destructive() && config.protected && !global.dry_run {
+        confirm(command.name(), config, global.yes, out)?;
+    }
+    let mut conn = connect(&url)?;
+    let mut runner = set.runner();
+    if let Some(table) = &config.table {
+        runner = runner.table(table.clone());
+    }
+    if let Some(d) = config.lock_timeout {
+        runner = runner.ddl_lock_timeout(d);
+    }
+    if let Some(d) = config.statement_timeout {
+        runner = runner.statement_timeout(d);
+    }
+    let dry = global.dry_run;
+    match *command {
+        DbCommand::Status => status(set, &runner, &mut conn, out),
+        DbCommand::Up { to } => {
+            let runner = match to {
+                Some(v) => runner.to(v),
+                None => runner,
+            };
+            if dry {
+                return plan(on!(&mut conn, |db| runner.plan(db))?, out);
+            }
+            let report = apply(&runner, &mut conn, out)?;
+            print_report(&report, out);
+            Ok(0)
+        }
+        DbCommand::Down { steps, to, all } => {
+            let how = match (steps, to, all) {
+                (_, _, true) => Rollback::All,
+                (_, Some(v), _) => Rollback::To(v),
+                (n, None, false) => Rollback::Last(n.unwrap_or(1)),
+            };
+            if dry {
+                return plan(on!(&mut conn, |db| runner.plan_rollback(db, how))?, out);
+            }
+            let report = on!(&mut conn, |db| runner.rollback(db, how))?;
+            print_report(&report, out);
+            Ok(0)
+        }
+        DbCommand::Redo { steps } => {
+            let how = Rollback::Last(steps);
+            if dry {
+                return plan(on!(&mut conn, |db| runner.plan_rollback(db, how))?, out);
+            }
+            let down = on!(&mut conn, |db| runner.rollback(db, how))?;
+            print_report(&down, out);
+            let Some(top) = down.rolled_back().iter().map(|r| r.version()).max() else {
+                return Ok(0);
+            };
+            let up = apply(&runner.clone().to(top), &mut conn, out)?;
+            print_report(&up, out);
+            Ok(0)
+        }
+        DbCommand::History { limit } => {
+            let events = on!(&mut conn, |db| runner.history(db, limit))?;
+            out.document(&serde_json::to_value(&events).unwrap_or(Value::Null));
+            let rows: Vec<_> = events
+                .iter()
+                .map(|e| {
+                    let paint = (e.kind() == "failure").then_some(Paint::Red);
+                    vec![
+                        (e.at().to_owned(), None),
+                        (e.kind().to_owned(), paint),
+                        (
+                            e.version().map_or_else(String::new, |v| v.to_string()),
+                            None,
+                        ),
+                        (e.name().unwrap_or_default().to_owned(), None),
+                        (ms(e.execution_ms()), None),
+                        (e.actor().unwrap_or_default().to_owned(), None),
+                        (first_line(e.detail().unwrap_or_default()), None),
+                    ]
+                })
+                .collect();
+            out.table(
+                &["AT", "EVENT", "VERSION", "NAME", "TIME", "BY", "DETAIL"],
+                &rows,
+            );
+            Ok(0)
+        }
+        DbCommand::Verify => {
+            let problems = on!(&mut conn, |db| runner.verify(db))?;
+            out.document(&json!({ "ok": problems.is_empty(), "problems": problems }));
+            if problems.is_empty() {
+                out.line(&out.paint(Paint::Green, "ok: the database matches the migrations"));
+                return Ok(0);
+            }
+            for p in &problems {
+                out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
+            }
+            Ok(1)
+        }
+        DbCommand::Baseline { version } => {
+            if dry {
+                let status = on!(&mut conn, |db| runner.status(db))?;
+                let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
+                let marked: Vec<u64> = set
+                    .iter()
+                    .map(crate::Migration::version)
+                    .filter(|v| *v <= version && !applied.contains(v))
+                    .collect();
+                out.document(&json!({ "dry_run": true, "would_mark": marked }));
+                out.line(&format!("would mark applied without running: {marked:?}"));
+                return Ok(0);
+            }
+            let marked = on!(&mut conn, |db| runner.baseline(db, version))?;
+            out.document(&json!({ "marked": marked }));
+            out.line(&format!("marked applied without running: {marked:?}"));
+            Ok(0)
+        }
+        DbCommand::Repair => {
+            let (key, verb, found) = if dry {
+                let p = on!(&mut conn, |db| runner.verify(db))?;
+                ("would_repair", "would repair", p)
+            } else {
+                (
+                    "repaired",
+                    "repaired",
+                    on!(&mut conn, |db| runner.repair(db))?,
+                )
+            };
+            out.document(&json!({ key: found }));
+            if found.is_empty() {
+                out.line("nothing to repair");
+            }
+            for f in &found {
+                out.line(&format!("{verb}: {f}"));
+            }
+            Ok(0)
+        }
+        DbCommand::Seed => {
+            let env = config
+                .env
+                .clone()
+                .unwrap_or_else(|| "development".to_owned());
+            if dry {
+                let files: Vec<Value> = set
+                    .seeds(&env)
+                    .map(|s| json!({ "file": s.file(), "checksum": s.checksum(), "sql": s.sql() }))
+                    .collect();
+                out.document(&json!({ "dry_run": true, "env": env, "files": files }));
+                for s in set.seeds(&env) {
+                    out.line(&format!(
+                        "-- seed {} (runs if new or changed)\n{}",
+                        s.file(),
+                        s.sql().trim_end()
+                    ));
+                }
+                return Ok(0);
+            }
+            let report = on!(&mut conn, |db| runner.seed(db, &env))?;
+            out.document(&serde_json::to_value(&report).unwrap_or(Value::Null));
+            out.line(&report.to_string());
+            Ok(u8::from(report.has_failures()))
+        }
+    }
+}
+
+/// The URL: `--database-url`, the chosen environment's, `DATABASE_URL`,
+/// then the config file's default.
+fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
+    let from_env_var = || std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let url = match (&global.database_url, &config.database_url) {
+        (Some(flag), _) => Some(flag.clone()),
+        (None, Some(url)) if config.url_from_env => Some(url.clone()),
+        (None, fallback) => from_env_var().or_else(|| fallback.clone()),
+    };
+    url.ok_or_else(|| {
+        Failure::usage(
+            "no database: pass --database-url, set DATABASE_URL, or set database_url in migrate.toml",
+        )
+    })
+}
+
+fn connect(url: &str) -> Result<Conn, Failure> {
+    let shown = config::redact_url(url);
+    match Target::parse(url)? {
+        Target::Postgres(u) => crate::postgres::Client::connect(&u, crate::postgres::NoTls)
+            .map(Conn::Pg)
+            .map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e)))),
+        Target::Sqlite(path) => crate::rusqlite::Connection::open(&path)
+            .map(Conn::Lite)
+            .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}"))),
+    }
+}
+
+/// Asks for confirmation of a destructive command in a protected
+/// environment: `--yes` (logged with who gave it), or the environment's
+/// name typed on a terminal.
+fn confirm(command: &str, config: &Config, yes: bool, out: &Out) -> Result<(), Failure> {
+    let env = config.env.as_deref().unwrap_or("default");
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    if yes {
+        out.note(&format!(
+            "`{command}` in protected environment `{env}` confirmed with --yes by {who}"
+        ));
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Failure::usage(format!(
+            "environment `{env}` is protected: `{command}` needs --yes"
+        )));
+    }
+    eprint!("environment `{env}` is protected; type its name to run `{command}`: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if answer.trim() != env {
+        return Err(Failure::usage("not confirmed: nothing was done"));
+    }
+    out.note(&format!(
+        "`{command}` in protected environment `{env}` confirmed by {who}"
+    ));
+    Ok(())
+}
+
+/// Applies with a progress line on a terminal.
+fn apply(runner: &Runner<'_>, conn: &mut Conn, out: &Out) -> Result<Report, Failure> {
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let lines = progress.clone();
+    let runner = runner.clone().on_progress(move |p| {
+        if let crate::Progress::Started { version, name } = p {
+            if let Ok(mut l) = lines.lock() {
+                l.push(format!("applying {version} {name} …"));
+            }
+        }
+    });
+    let watcher = ProgressLine::start(out, progress);
+    let result = on!(conn, |db| runner.run(db));
+    watcher.stop(out);
+    Ok(result?)
+}
+
+/// Shows the newest progress message on the terminal while a run goes on.
+struct ProgressLine {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    fn start(out: &Out, lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> ProgressLine {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let done = std::sync::Arc::new(AtomicBool::new(false));
+        let stop = done.clone();
+        let show = Out::new(out.format);
+        let thread = std::thread::spawn(move || {
+            let mut shown = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(l) = lines.lock() {
+                    if l.len() > shown {
+                        shown = l.len();
+                        show.progress(&l[shown - 1]);
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        ProgressLine {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(mut self, out: &Out) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        out.end_progress();
+    }
+}
+
+fn status(
+    set: &Migrations,
+    runner: &Runner<'_>,
+    conn: &mut Conn,
+    out: &Out,
+) -> Result<u8, Failure> {
+    let status = on!(conn, |db| runner.status(db))?;
+    out.document(&serde_json::to_value(&status).unwrap_or(Value::Null));
+    let show = |v: Option<u64>| v.map_or_else(|| "none".to_owned(), |v| v.to_string());
+    out.line(&format!(
+        "version {} of {} ({} pending)",
+        show(status.current_version()),
+        show(status.latest_version()),
+        status.pending().len()
+    ));
+    let mut rows = Vec::new();
+    for a in status.applied() {
+        let (state, paint) = match (a.state(), a.embedded()) {
+            ("applied", true) => ("applied", Paint::Green),
+            ("applied", false) => ("unknown", Paint::Red),
+            (other, _) => (other, Paint::Red),
+        };
+        rows.push((
+            a.version(),
+            vec![
+                (a.version().to_string(), None),
+                (a.name().to_owned(), None),
+                (state.to_owned(), Some(paint)),
+                (a.applied_at().to_owned(), None),
+                (ms(a.execution_ms()), None),
+            ],
+        ));
+    }
+    for p in status.pending() {
+        let kind = if set.get(p.version()).is_some_and(crate::Migration::is_code) {
+            "pending (code)"
+        } else {
+            "pending"
+        };
+        rows.push((
+            p.version(),
+            vec![
+                (p.version().to_string(), None),
+                (p.name().to_owned(), None),
+                (kind.to_owned(), Some(Paint::Yellow)),
+                (String::new(), None),
+                (String::new(), None),
+            ],
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    let rows: Vec<_> = rows.into_iter().map(|r| r.1).collect();
+    out.table(&["VERSION", "NAME", "STATE", "APPLIED AT", "TIME"], &rows);
+    for p in status.problems() {
+        out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
+    }
+    Ok(0)
+}
+
+fn plan(plan: crate::Plan, out: &Out) -> Result<u8, Failure> {
+    out.document(&json!({ "dry_run": true, "plan": plan }));
+    out.line(&plan.to_string());
+    Ok(0)
+}
+
+fn print_report(report: &Report, out: &Out) {
+    let step = |version: u64, name: &str, d: std::time::Duration| json!({ "version": version, "name": name, "ms": d.as_secs_f64() * 1000.0 });
+    out.document(&json!({
+        "applied": report.applied().iter().map(|a| step(a.version(), a.name(), a.duration())).collect::<Vec<_>>(),
+        "rolled_back": report.rolled_back().iter().map(|r| step(r.version(), r.name(), r.duration())).collect::<Vec<_>>(),
+        "version": report.version(),
+        "warnings": report.warnings(),
+    }));
+    out.line(&report.to_string());
+}
+
+/// An error with its causes: `postgres` keeps the reason in the source.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+fn ms(ms: Option<f64>) -> String {
+    ms.map_or_else(String::new, |ms| format!("{ms:.1} ms"))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}

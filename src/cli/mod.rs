@@ -1,0 +1,152 @@
+//! The `migrate` command line: the standalone tool (`cargo install --path .
+//! --features cli`, binary `migrate`) over a migrations folder, and the same
+//! subcommands inside a service binary over the migrations it embeds
+//! ([`MigrateArgs`], [`run_embedded`]).
+//!
+//! Exit codes: 0 success; 1 a migration or database error (and `verify`
+//! finding a problem, `seed` with a failing file); 2 a usage, configuration
+//! or validation error (and `check` finding a problem).
+
+mod args;
+mod commands;
+mod config;
+mod generate;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::Migrations;
+
+pub use args::MigrateArgs;
+
+use args::{Standalone, StandaloneCommand};
+use output::Out;
+
+/// Why a command stopped, and its exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// A usage, configuration or validation error: exit code 2.
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// A migration or database error: exit code 1.
+    pub(crate) fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Failure {
+        match e {
+            crate::Error::InvalidOption { .. } => Failure::usage(e.to_string()),
+            _ => Failure::failed(e.to_string()),
+        }
+    }
+}
+
+/// The standalone tool's `main`: parses the command line and runs it.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Standalone::parse();
+    let mut out = Out::new(cli.global.format);
+    let result = standalone(cli, &mut out);
+    finish(&out, result)
+}
+
+/// Runs the `migrate` subcommands of a service binary on the migrations it
+/// embeds (no files needed). `new` and `check` are not among them. The
+/// flags, `migrate.toml` and `DATABASE_URL` work as for the standalone tool.
+#[must_use]
+pub fn run_embedded(migrations: &Migrations, args: MigrateArgs) -> ExitCode {
+    let mut out = Out::new(args.global.format);
+    let result = config::load(args.global.config.as_deref(), args.global.env.as_deref()).and_then(
+        |config| commands::run(migrations, &args.command, &args.global, &config, &mut out),
+    );
+    finish(&out, result)
+}
+
+fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
+    let config = config::load(cli.global.config.as_deref(), cli.global.env.as_deref())?;
+    let dir = cli
+        .dir
+        .clone()
+        .or_else(|| config.migrations.clone())
+        .unwrap_or_else(|| PathBuf::from("migrations"));
+    match &cli.command {
+        StandaloneCommand::New(new) => {
+            let files = generate::new_migration(&dir, &new.description, &new.template)
+                .map_err(Failure::usage)?;
+            let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            for f in &shown {
+                out.line(&format!("created {f}"));
+            }
+            out.document(&serde_json::json!({ "created": shown }));
+            Ok(0)
+        }
+        StandaloneCommand::Check => check(&dir, out),
+        StandaloneCommand::Db(command) => {
+            let set = scan(&dir, out)?;
+            commands::run(&set, command, &cli.global, &config, out)
+        }
+    }
+}
+
+/// Scans the folder, printing every problem.
+fn scan(dir: &std::path::Path, out: &Out) -> Result<Migrations, Failure> {
+    Migrations::from_dir(dir).map_err(|e| {
+        let problems: Vec<String> = e.problems().iter().map(ToString::to_string).collect();
+        out.document(&serde_json::json!({ "ok": false, "problems": problems }));
+        for p in &problems {
+            out.note(p);
+        }
+        Failure::usage(format!(
+            "{} problem(s) in {}",
+            problems.len(),
+            dir.display()
+        ))
+    })
+}
+
+fn check(dir: &std::path::Path, out: &Out) -> Result<u8, Failure> {
+    let set = scan(dir, out)?;
+    let seeds: usize = set.seed_envs().iter().map(|e| set.seeds(e).count()).sum();
+    out.line(&format!(
+        "{}: {} migrations, {} seed files, no problems",
+        dir.display(),
+        set.len(),
+        seeds
+    ));
+    out.document(&serde_json::json!({
+        "ok": true,
+        "migrations": set.len(),
+        "seed_files": seeds,
+        "latest_version": set.iter().last().map(crate::Migration::version),
+    }));
+    Ok(0)
+}
+
+fn finish(out: &Out, result: Result<u8, Failure>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            out.document(&serde_json::json!({ "error": f.message }));
+            out.note(&format!("error: {}", f.message));
+            ExitCode::from(f.code)
+        }
+    }
+}
