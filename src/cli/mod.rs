@@ -30,6 +30,8 @@ use output::Out;
 pub(crate) struct Failure {
     code: u8,
     message: String,
+    /// Whether the JSON document was already written.
+    documented: bool,
 }
 
 impl Failure {
@@ -38,6 +40,7 @@ impl Failure {
         Failure {
             code: 2,
             message: message.into(),
+            documented: false,
         }
     }
 
@@ -46,6 +49,7 @@ impl Failure {
         Failure {
             code: 1,
             message: message.into(),
+            documented: false,
         }
     }
 }
@@ -114,11 +118,14 @@ fn scan(dir: &std::path::Path, out: &Out) -> Result<Migrations, Failure> {
         for p in &problems {
             out.note(p);
         }
-        Failure::usage(format!(
-            "{} problem(s) in {}",
-            problems.len(),
-            dir.display()
-        ))
+        Failure {
+            documented: true,
+            ..Failure::usage(format!(
+                "{} problem(s) in {}",
+                problems.len(),
+                dir.display()
+            ))
+        }
     })
 }
 
@@ -144,7 +151,9 @@ fn finish(out: &Out, result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            out.document(&serde_json::json!({ "error": f.message }));
+            if !f.documented {
+                out.document(&serde_json::json!({ "error": f.message }));
+            }
             out.note(&format!("error: {}", f.message));
             ExitCode::from(f.code)
         }

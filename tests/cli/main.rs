@@ -1,1 +1,9 @@
-//! placeholder
+//! The `migrate` binary driven as users run it: every subcommand on SQLite
+//! and PostgreSQL, JSON output, exit codes, environments, seeds, the
+//! generator and the subcommands inside a service binary.
+
+mod config;
+mod embedded;
+mod generate;
+mod lifecycle;
+mod support;

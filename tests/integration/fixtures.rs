@@ -47,6 +47,9 @@ pub static SEEDED: Migrations = embed_migrations!("tests/fixtures/seeded");
 /// The same with `dev`'s second seed changed, a third failing, a fourth new.
 pub static SEEDED_CHANGED: Migrations = embed_migrations!("tests/fixtures/seeded_changed");
 
+/// Migrations whose own statements return rows, in one batch.
+pub static SELECTING: Migrations = embed_migrations!("tests/fixtures/selecting");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

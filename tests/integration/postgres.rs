@@ -67,6 +67,25 @@ fn fresh_apply_creates_every_table_and_second_run_is_a_no_op() {
 }
 
 #[test]
+fn rows_returned_by_a_migration_are_not_taken_for_bookkeeping() {
+    // Found by the CLI tests: a `SELECT` in a batched migration returned a
+    // row read as a duration, and the runner lost count of what it applied.
+    let Some(pg) = PgDb::create("selecting") else {
+        return;
+    };
+    let mut client = pg.connect();
+    let report = SELECTING.run(&mut client).unwrap();
+    let versions: Vec<u64> = report.applied().iter().map(|a| a.version()).collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert!(report
+        .applied()
+        .iter()
+        .all(|a| a.duration() < Duration::from_secs(1)));
+    assert_eq!(pg_versions(&mut client), [1, 2, 3]);
+    assert!(SELECTING.run(&mut client).unwrap().applied().is_empty());
+}
+
+#[test]
 fn every_down_file_undoes_its_up_file() {
     let db = pg_db!("downs");
     let mut client = db.connect();

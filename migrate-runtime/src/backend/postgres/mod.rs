@@ -32,7 +32,7 @@ use postgres::error::SqlState;
 use postgres::{Client, SimpleQueryMessage};
 
 use self::failure::Failure;
-use self::tracking::{literal, opt_literal, RECORD};
+use self::tracking::{literal, opt_literal, APPLIED_MS, RECORD};
 use super::{Applied, AppliedRow, Backend, Cache, Database, HistoryRow, RowState, Step, Tracking};
 use super::{Change, Revert};
 use crate::error::Error;
@@ -322,12 +322,19 @@ impl Pg<'_> {
         let started = Instant::now();
         let e = match self.client.simple_query(&script) {
             Ok(messages) => {
+                // Only the bookkeeping's rows: a migration's own SELECT
+                // returns rows too.
                 let durations = messages
                     .iter()
                     .filter_map(|m| match m {
-                        SimpleQueryMessage::Row(row) => row.get(0)?.parse::<f64>().ok(),
+                        SimpleQueryMessage::Row(row)
+                            if row.columns().first().map(|c| c.name()) == Some(APPLIED_MS) =>
+                        {
+                            row.get(0)?.parse::<f64>().ok()
+                        }
                         _ => None,
                     })
+                    .take(batch.len())
                     .map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
                     .collect();
                 return Applied {

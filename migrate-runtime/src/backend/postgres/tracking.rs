@@ -18,6 +18,10 @@ pub(super) const WRITING: &str = "migrate.writing";
 /// The prepared statement that records an applied migration and its event.
 pub(super) const RECORD: &str = "migrate_record_apply";
 
+/// The column of the rows [`RECORD`] returns: told apart by its name from
+/// any row a migration's own statements return.
+pub(super) const APPLIED_MS: &str = "migrate_applied_ms";
+
 /// Milliseconds since the start of the current transaction, server side.
 pub(super) const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
 
@@ -86,7 +90,7 @@ PREPARE {RECORD} (bigint, text, text, text) AS
     )
     INSERT INTO {events} (version, name, event, checksum, execution_ms)
     SELECT version, name, 'apply', checksum, execution_ms FROM applied
-    RETURNING execution_ms;",
+    RETURNING execution_ms AS {APPLIED_MS};",
         history = t.history,
         events = t.events,
         state = t.state,
