@@ -39,7 +39,12 @@ pub(crate) fn run(
     if command.is_destructive() && config.protected && !global.dry_run {
         confirm(command.name(), config, global.yes, out)?;
     }
-    let mut conn = connect(&url)?;
+    let read_only = global.dry_run
+        || matches!(
+            command,
+            DbCommand::Status | DbCommand::History { .. } | DbCommand::Verify
+        );
+    let mut conn = connect(&url, read_only)?;
     let mut runner = set.runner();
     if let Some(table) = &config.table {
         runner = runner.table(table.clone());
@@ -213,12 +218,19 @@ fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
     })
 }
 
-fn connect(url: &str) -> Result<Conn, Failure> {
+/// Opens the database. A read-only command on a SQLite file that does not
+/// exist reads an empty in-memory database instead of creating the file.
+fn connect(url: &str, read_only: bool) -> Result<Conn, Failure> {
     let shown = config::redact_url(url);
     match Target::parse(url)? {
         Target::Postgres(u) => crate::postgres::Client::connect(&u, crate::postgres::NoTls)
             .map(Conn::Pg)
             .map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e)))),
+        Target::Sqlite(path) if read_only && !std::path::Path::new(&path).exists() => {
+            crate::rusqlite::Connection::open_in_memory()
+                .map(Conn::Lite)
+                .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}")))
+        }
         Target::Sqlite(path) => crate::rusqlite::Connection::open(&path)
             .map(Conn::Lite)
             .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}"))),
