@@ -275,8 +275,7 @@ impl Migrations {
 
     /// The seed files of an environment (`seeds/<env>/*.sql`), in name
     /// order.
-    pub fn seeds(&self, env: &str) -> impl Iterator<Item = &Seed> {
-        let env = env.to_owned();
+    pub fn seeds<'a>(&'a self, env: &'a str) -> impl Iterator<Item = &'a Seed> + 'a {
         self.seeds.iter().filter(move |s| s.env == env)
     }
 

@@ -162,8 +162,8 @@ pub(crate) fn examine<'a>(
     let mut findings = Vec::new();
     let mut applied = BTreeSet::new();
     for row in rows {
-        let resumable = set
-            .get(row.version)
+        let embedded = set.get(row.version);
+        let resumable = embedded
             .and_then(Migration::code)
             .is_some_and(|c| c.resumable);
         if row.status != RowState::Applied && resumable {
@@ -171,7 +171,7 @@ pub(crate) fn examine<'a>(
             continue;
         }
         applied.insert(row.version);
-        let Some(m) = set.get(row.version) else {
+        let Some(m) = embedded else {
             findings.push(Finding::UnknownApplied {
                 version: row.version,
                 name: row.name.clone(),

@@ -226,14 +226,16 @@ fn connect(url: &str, read_only: bool) -> Result<Conn, Failure> {
         Target::Postgres(u) => crate::postgres::Client::connect(&u, crate::postgres::NoTls)
             .map(Conn::Pg)
             .map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e)))),
-        Target::Sqlite(path) if read_only && !std::path::Path::new(&path).exists() => {
-            crate::rusqlite::Connection::open_in_memory()
+        Target::Sqlite(path) => {
+            let opened = if read_only && !std::path::Path::new(&path).exists() {
+                crate::rusqlite::Connection::open_in_memory()
+            } else {
+                crate::rusqlite::Connection::open(&path)
+            };
+            opened
                 .map(Conn::Lite)
                 .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}")))
         }
-        Target::Sqlite(path) => crate::rusqlite::Connection::open(&path)
-            .map(Conn::Lite)
-            .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}"))),
     }
 }
 
@@ -275,58 +277,15 @@ fn confirm(command: &str, config: &Config, yes: bool, out: &Out) -> Result<(), F
 
 /// Applies with a progress line on a terminal.
 fn apply(runner: &Runner<'_>, conn: &mut Conn, out: &Out) -> Result<Report, Failure> {
-    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let lines = progress.clone();
+    let line = out.clone();
     let runner = runner.clone().on_progress(move |p| {
         if let crate::Progress::Started { version, name } = p {
-            if let Ok(mut l) = lines.lock() {
-                l.push(format!("applying {version} {name} …"));
-            }
+            line.progress(&format!("applying {version} {name} …"));
         }
     });
-    let watcher = ProgressLine::start(out, progress);
     let result = on!(conn, |db| runner.run(db));
-    watcher.stop(out);
+    out.end_progress();
     Ok(result?)
-}
-
-/// Shows the newest progress message on the terminal while a run goes on.
-struct ProgressLine {
-    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl ProgressLine {
-    fn start(out: &Out, lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> ProgressLine {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let done = std::sync::Arc::new(AtomicBool::new(false));
-        let stop = done.clone();
-        let show = Out::new(out.format);
-        let thread = std::thread::spawn(move || {
-            let mut shown = 0;
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(l) = lines.lock() {
-                    if l.len() > shown {
-                        shown = l.len();
-                        show.progress(&l[shown - 1]);
-                    }
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-        });
-        ProgressLine {
-            done,
-            thread: Some(thread),
-        }
-    }
-
-    fn stop(mut self, out: &Out) {
-        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        out.end_progress();
-    }
 }
 
 fn status(

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use super::args::Format;
 
 /// The output of one command.
+#[derive(Clone)]
 pub(crate) struct Out {
     pub(crate) format: Format,
     color: bool,

@@ -183,7 +183,7 @@ impl Runner<'_> {
     /// Runs `work` under the migration lock with writes begun, then caches
     /// the digest of the applied state `work` leaves in `state` (version →
     /// checksum, every row applied).
-    fn locked<T>(
+    pub(super) fn locked<T>(
         &self,
         db: &mut dyn Backend,
         t: &Tracking,

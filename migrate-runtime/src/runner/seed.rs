@@ -1,11 +1,11 @@
 //! Seed data: an environment's seed files, under the migration lock, each
 //! in its own transaction; only new or changed files run.
 
-use super::{LockGuard, Runner};
+use super::Runner;
 use crate::backend::{Database, RowState, Tracking};
-use crate::checksum::StateDigest;
 use crate::error::Error;
 use crate::seeds::{SeedOutcome, SeedReport, SeededFile};
+use crate::status::Finding;
 
 impl Runner<'_> {
     /// Runs the seed files of `env` (`seeds/<env>/*.sql`) in name order,
@@ -44,56 +44,48 @@ impl Runner<'_> {
                 reason: format!("no seed files in {}", set.path_of(&format!("seeds/{env}"))),
             });
         }
-        let mut backend = db.backend();
-        let Some(mut db) = LockGuard::acquire(&mut *backend, &t, self.lock_timeout, |_| Ok(false))?
-        else {
-            unreachable!("waits for the lock until it has it")
-        };
-        db.begin_writes(&t)?;
-        let rows = db.read_applied(&t, false)?;
-        if let Some(r) = rows.iter().find(|r| r.status != RowState::Applied) {
-            return Err(Error::HalfApplied {
-                version: r.version,
-                file: r.name.clone(),
-                status: r.status.as_str().to_owned(),
-                table: t.display_name(),
-            });
-        }
-        let done = db.read_seeds(&t, env)?;
-        let mut files = Vec::with_capacity(seeds.len());
-        for seed in seeds {
-            let outcome = match done.get(seed.file()) {
-                Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
-                Some(_) => SeedOutcome::Changed,
-                None => SeedOutcome::New,
-            };
-            let mut error = None;
-            let outcome = if outcome == SeedOutcome::Unchanged {
-                outcome
-            } else {
-                match db.apply_seed(&t, seed, &set.path_of(seed.file())) {
-                    Ok(()) => outcome,
-                    Err(e) => {
-                        error = Some(e.to_string());
-                        SeedOutcome::Failed
+        self.locked(&mut *db.backend(), &t, |db, state| {
+            let rows = db.read_applied(&t, false)?;
+            if let Some(r) = rows.iter().find(|r| r.status != RowState::Applied) {
+                let finding = Finding::HalfApplied {
+                    version: r.version,
+                    name: r.name.clone(),
+                    state: r.status.as_str().to_owned(),
+                };
+                return Err(finding.into_error(set, &t.display_name()));
+            }
+            // Seeds change no migration: the applied state stays as read.
+            state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
+            let done = db.read_seeds(&t, env)?;
+            let mut files = Vec::with_capacity(seeds.len());
+            for seed in seeds {
+                let outcome = match done.get(seed.file()) {
+                    Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
+                    Some(_) => SeedOutcome::Changed,
+                    None => SeedOutcome::New,
+                };
+                let mut error = None;
+                let outcome = if outcome == SeedOutcome::Unchanged {
+                    outcome
+                } else {
+                    match db.apply_seed(&t, seed, &set.path_of(seed.file())) {
+                        Ok(()) => outcome,
+                        Err(e) => {
+                            error = Some(e.to_string());
+                            SeedOutcome::Failed
+                        }
                     }
-                }
-            };
-            files.push(SeededFile {
-                file: seed.file().to_owned(),
-                outcome,
-                error,
-            });
-        }
-        // Seeds change no migration: the digest of the rows read stays true.
-        let mut digest = StateDigest::default();
-        for r in &rows {
-            digest.push(r.version, &r.checksum);
-        }
-        db.release(&digest.hex())?;
-        Ok(SeedReport {
-            env: env.to_owned(),
-            files,
+                };
+                files.push(SeededFile {
+                    file: seed.file().to_owned(),
+                    outcome,
+                    error,
+                });
+            }
+            Ok(SeedReport {
+                env: env.to_owned(),
+                files,
+            })
         })
     }
 }
