@@ -156,7 +156,16 @@ pub(crate) fn run(
         }
         DbCommand::Repair => {
             let (key, verb, found) = if dry {
-                let p = on!(&mut conn, |db| runner.verify(db))?;
+                // What repair resolves: drift and half-applied marks.
+                let p = on!(&mut conn, |db| runner.verify(db))?
+                    .into_iter()
+                    .filter(|f| {
+                        matches!(
+                            f,
+                            crate::Finding::Drift { .. } | crate::Finding::HalfApplied { .. }
+                        )
+                    })
+                    .collect();
                 ("would_repair", "would repair", p)
             } else {
                 (

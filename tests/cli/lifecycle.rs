@@ -84,6 +84,22 @@ fn every_subcommand_on_sqlite() {
     let p = project("tests/fixtures/basic");
     lifecycle(p.path(), "sqlite:app.db");
     assert!(p.path().join("app.db").exists());
+    // An unknown applied version is a problem repair does not resolve: its
+    // dry run does not list it.
+    let conn = migrate::rusqlite::Connection::open(p.path().join("app.db")).unwrap();
+    conn.execute_batch(
+        "INSERT INTO migrate_history (version, name, checksum) VALUES (99, 'gone', 'sha256:x')",
+    )
+    .unwrap();
+    let url = ["--database-url", "sqlite:app.db", "--format", "json"];
+    let verify = migrate(p.path(), &[&["verify"][..], &url].concat())
+        .expect(1)
+        .json();
+    assert_eq!(verify["problems"][0]["kind"], "unknown_applied");
+    let dry = migrate(p.path(), &[&["repair", "--dry-run"][..], &url].concat())
+        .expect(0)
+        .json();
+    assert_eq!(dry["would_repair"], serde_json::json!([]));
 }
 
 #[test]
