@@ -33,11 +33,17 @@
 #![deny(missing_docs)]
 
 pub use migrate_macros::embed_migrations;
+#[allow(deprecated)]
+pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use migrate_runtime::AnyConnection;
 pub use migrate_runtime::{
     AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction, DownSource,
-    Error, Event, Finding, Migration, Migrations, PendingMigration, Plan, PlannedStep, Policy,
-    Problem, Progress, Report, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome,
-    SeedReport, SeededFile, Status, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Migration, MigrationFailure,
+    MigrationState, Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Progress,
+    Report, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome, SeedReport,
+    SeededFile, SqlState, Status, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
+    DEFAULT_TABLE,
 };
 
 #[cfg(feature = "cli")]

@@ -85,8 +85,17 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
         let name = m.name();
         let checksum = m.checksum();
         let irreversible = m.irreversible();
-        let (up_file, up_nt) = (m.up_file(), m.no_transaction());
+        let up_file = m.up_file();
         let up_sql = script(up_file, m.up_sql());
+        let directives = |down| {
+            let (nt, lock, statement) = m.__embedded_directives(down);
+            let ms = |t: Option<u64>| match t {
+                Some(ms) => quote! { ::core::option::Option::Some(#ms) },
+                None => quote! { ::core::option::Option::None },
+            };
+            let (lock, statement) = (ms(lock), ms(statement));
+            quote! { #nt, #lock, #statement }
+        };
         if m.is_code() {
             return quote! {
                 ::migrate::__private::code_marker(#version, #name, #up_file, #up_sql)
@@ -94,16 +103,17 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
         }
         let down = match (m.down_file(), m.down_sql()) {
             (Some(file), Some(sql)) => {
-                let nt = m.down_no_transaction();
                 let sql = script(file, sql);
-                quote! { ::core::option::Option::Some((#file, #sql, #nt)) }
+                let d = directives(true);
+                quote! { ::core::option::Option::Some((#file, #sql, #d)) }
             }
             _ => quote! { ::core::option::Option::None },
         };
+        let up = directives(false);
         quote! {
             ::migrate::__private::migration(
                 #version, #name, #checksum, #irreversible,
-                (#up_file, #up_sql, #up_nt), #down,
+                (#up_file, #up_sql, #up), #down,
             )
         }
     });

@@ -19,44 +19,30 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The layers, each importing only those above it: text, model, scan,
+// outcome, backend (driver, dialect, protocol), runner.
+mod text;
+mod model;
+mod scan;
+mod outcome;
 #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 mod backend;
-mod checksum;
-#[cfg_attr(
-    not(any(feature = "postgres", feature = "sqlite")),
-    allow(dead_code, unused_imports)
-)]
-mod code;
-mod directives;
-mod error;
-mod history;
-mod migration;
-mod observe;
-mod plan;
-mod problem;
-mod report;
 mod runner;
-mod scan;
-mod seeds;
-mod sql;
-mod status;
-mod version;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use backend::AnyConnection;
 pub use backend::Database;
-pub use code::{CodeError, CodeMigration};
-pub use error::Error;
-pub use history::Event;
-pub use migration::{Migration, Migrations};
-pub use observe::Progress;
-pub use plan::{Direction, Plan, PlannedStep};
-pub use problem::{Problem, Rule, ScanError};
-pub use report::{AppliedMigration, DownSource, Report, RolledBack};
-pub use runner::{
-    Policy, Rollback, Runner, DEFAULT_LOCK_TIMEOUT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};
+pub use outcome::{
+    AppliedEntry, AppliedMigration, Direction, DownSource, DriverError, Error, ErrorCode, Event,
+    EventKind, Finding, MigrationFailure, PendingMigration, Plan, PlannedStep, Progress, Report,
+    RolledBack, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Warning,
 };
-pub use scan::{scan, ScannedSet};
-pub use seeds::{Seed, SeedOutcome, SeedReport, SeededFile};
-pub use status::{AppliedEntry, Finding, PendingMigration, Status};
+#[allow(deprecated)]
+pub use runner::DEFAULT_LOCK_TIMEOUT;
+pub use runner::{Policy, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE};
+pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
+pub use text::duration::parse_duration;
 
 #[cfg(feature = "postgres")]
 #[doc(no_inline)]
@@ -65,12 +51,9 @@ pub use postgres;
 #[doc(no_inline)]
 pub use rusqlite;
 
-/// Support for the code `embed_migrations!` generates. Not public API.
+/// What the code `embed_migrations!` generates calls. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::checksum::checksum;
-    pub use crate::directives::parse_duration;
-    pub use crate::migration::private::{code_marker, migration, migrations, seed, StaticScript};
-    pub use crate::migration::Migration;
-    pub use crate::seeds::Seed;
+    pub use crate::model::embedded::{code_marker, migration, migrations, seed, StaticScript};
+    pub use crate::model::{Migration, Seed};
 }

@@ -8,23 +8,8 @@ use super::args::{DbCommand, Global};
 use super::config::{self, Config, Target};
 use super::output::{Out, Paint};
 use super::Failure;
-use crate::{Migrations, Report, Rollback, Runner};
+use crate::{AnyConnection, EventKind, MigrationState, Migrations, Report, Rollback, Runner};
 
-/// An open connection of either kind.
-enum Conn {
-    Pg(crate::postgres::Client),
-    Lite(crate::rusqlite::Connection),
-}
-
-/// Runs `$body` with `$db` bound to the connection, whatever its kind.
-macro_rules! on {
-    ($conn:expr, |$db:ident| $body:expr) => {
-        match $conn {
-            Conn::Pg($db) => $body,
-            Conn::Lite($db) => $body,
-        }
-    };
-}
 
 /// Runs a database subcommand; returns the exit code.
 pub(crate) fn run(
@@ -64,7 +49,7 @@ pub(crate) fn run(
                 None => runner,
             };
             if dry {
-                return plan(on!(&mut conn, |db| runner.plan(db))?, out);
+                return plan(runner.plan(&mut conn)?, out);
             }
             let report = apply(&runner, &mut conn, out)?;
             print_report(&report, out);
@@ -77,18 +62,18 @@ pub(crate) fn run(
                 (n, None, false) => Rollback::Last(n.unwrap_or(1)),
             };
             if dry {
-                return plan(on!(&mut conn, |db| runner.plan_rollback(db, how))?, out);
+                return plan(runner.plan_rollback(&mut conn, how)?, out);
             }
-            let report = on!(&mut conn, |db| runner.rollback(db, how))?;
+            let report = runner.rollback(&mut conn, how)?;
             print_report(&report, out);
             Ok(0)
         }
         DbCommand::Redo { steps } => {
             let how = Rollback::Last(steps);
             if dry {
-                return plan(on!(&mut conn, |db| runner.plan_rollback(db, how))?, out);
+                return plan(runner.plan_rollback(&mut conn, how)?, out);
             }
-            let down = on!(&mut conn, |db| runner.rollback(db, how))?;
+            let down = runner.rollback(&mut conn, how)?;
             print_report(&down, out);
             let Some(top) = down.rolled_back().iter().map(|r| r.version()).max() else {
                 return Ok(0);
@@ -98,15 +83,15 @@ pub(crate) fn run(
             Ok(0)
         }
         DbCommand::History { limit } => {
-            let events = on!(&mut conn, |db| runner.history(db, limit))?;
+            let events = runner.history(&mut conn, limit)?;
             out.document(&serde_json::to_value(&events).unwrap_or(Value::Null));
             let rows: Vec<_> = events
                 .iter()
                 .map(|e| {
-                    let paint = (e.kind() == "failure").then_some(Paint::Red);
+                    let paint = (e.kind() == EventKind::Failure).then_some(Paint::Red);
                     vec![
                         (e.at().to_owned(), None),
-                        (e.kind().to_owned(), paint),
+                        (e.kind().to_string(), paint),
                         (
                             e.version().map_or_else(String::new, |v| v.to_string()),
                             None,
@@ -125,7 +110,7 @@ pub(crate) fn run(
             Ok(0)
         }
         DbCommand::Verify => {
-            let problems = on!(&mut conn, |db| runner.verify(db))?;
+            let problems = runner.verify(&mut conn)?;
             out.document(&json!({ "ok": problems.is_empty(), "problems": problems }));
             if problems.is_empty() {
                 out.line(&out.paint(Paint::Green, "ok: the database matches the migrations"));
@@ -138,7 +123,7 @@ pub(crate) fn run(
         }
         DbCommand::Baseline { version } => {
             if dry {
-                let status = on!(&mut conn, |db| runner.status(db))?;
+                let status = runner.status(&mut conn)?;
                 let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
                 let marked: Vec<u64> = set
                     .iter()
@@ -149,7 +134,7 @@ pub(crate) fn run(
                 out.line(&format!("would mark applied without running: {marked:?}"));
                 return Ok(0);
             }
-            let marked = on!(&mut conn, |db| runner.baseline(db, version))?;
+            let marked = runner.baseline(&mut conn, version)?;
             out.document(&json!({ "marked": marked }));
             out.line(&format!("marked applied without running: {marked:?}"));
             Ok(0)
@@ -157,7 +142,7 @@ pub(crate) fn run(
         DbCommand::Repair => {
             let (key, verb, found) = if dry {
                 // What repair resolves: drift and half-applied marks.
-                let p = on!(&mut conn, |db| runner.verify(db))?
+                let p = runner.verify(&mut conn)?
                     .into_iter()
                     .filter(|f| {
                         matches!(
@@ -171,7 +156,7 @@ pub(crate) fn run(
                 (
                     "repaired",
                     "repaired",
-                    on!(&mut conn, |db| runner.repair(db))?,
+                    runner.repair(&mut conn)?,
                 )
             };
             out.document(&json!({ key: found }));
@@ -203,7 +188,7 @@ pub(crate) fn run(
                 }
                 return Ok(0);
             }
-            let report = on!(&mut conn, |db| runner.seed(db, &env))?;
+            let report = runner.seed(&mut conn, &env)?;
             out.document(&serde_json::to_value(&report).unwrap_or(Value::Null));
             out.line(&report.to_string());
             Ok(u8::from(report.has_failures()))
@@ -229,23 +214,15 @@ fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
 
 /// Opens the database. A read-only command on a SQLite file that does not
 /// exist reads an empty in-memory database instead of creating the file.
-fn connect(url: &str, read_only: bool) -> Result<Conn, Failure> {
+fn connect(url: &str, read_only: bool) -> Result<AnyConnection, Failure> {
     let shown = config::redact_url(url);
-    match Target::parse(url)? {
-        Target::Postgres(u) => crate::postgres::Client::connect(&u, crate::postgres::NoTls)
-            .map(Conn::Pg)
-            .map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e)))),
-        Target::Sqlite(path) => {
-            let opened = if read_only && !std::path::Path::new(&path).exists() {
-                crate::rusqlite::Connection::open_in_memory()
-            } else {
-                crate::rusqlite::Connection::open(&path)
-            };
-            opened
-                .map(Conn::Lite)
-                .map_err(|e| Failure::failed(format!("cannot open {shown}: {e}")))
-        }
-    }
+    Target::parse(url)?;
+    let opened = if read_only {
+        AnyConnection::open_read_only(url)
+    } else {
+        AnyConnection::open(url)
+    };
+    opened.map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e))))
 }
 
 /// Asks for confirmation of a destructive command in a protected
@@ -285,14 +262,14 @@ fn confirm(command: &str, config: &Config, yes: bool, out: &Out) -> Result<(), F
 }
 
 /// Applies with a progress line on a terminal.
-fn apply(runner: &Runner<'_>, conn: &mut Conn, out: &Out) -> Result<Report, Failure> {
+fn apply(runner: &Runner<'_>, conn: &mut AnyConnection, out: &Out) -> Result<Report, Failure> {
     let line = out.clone();
     let runner = runner.clone().on_progress(move |p| {
         if let crate::Progress::Started { version, name } = p {
             line.progress(&format!("applying {version} {name} …"));
         }
     });
-    let result = on!(conn, |db| runner.run(db));
+    let result = runner.run(conn);
     out.end_progress();
     Ok(result?)
 }
@@ -300,10 +277,10 @@ fn apply(runner: &Runner<'_>, conn: &mut Conn, out: &Out) -> Result<Report, Fail
 fn status(
     set: &Migrations,
     runner: &Runner<'_>,
-    conn: &mut Conn,
+    conn: &mut AnyConnection,
     out: &Out,
 ) -> Result<u8, Failure> {
-    let status = on!(conn, |db| runner.status(db))?;
+    let status = runner.status(conn)?;
     out.document(&serde_json::to_value(&status).unwrap_or(Value::Null));
     let show = |v: Option<u64>| v.map_or_else(|| "none".to_owned(), |v| v.to_string());
     out.line(&format!(
@@ -315,9 +292,9 @@ fn status(
     let mut rows = Vec::new();
     for a in status.applied() {
         let (state, paint) = match (a.state(), a.embedded()) {
-            ("applied", true) => ("applied", Paint::Green),
-            ("applied", false) => ("unknown", Paint::Red),
-            (other, _) => (other, Paint::Red),
+            (MigrationState::Applied, true) => ("applied", Paint::Green),
+            (MigrationState::Applied, false) => ("unknown", Paint::Red),
+            (other, _) => (other.as_str(), Paint::Red),
         };
         rows.push((
             a.version(),
@@ -368,7 +345,7 @@ fn print_report(report: &Report, out: &Out) {
         "applied": report.applied().iter().map(|a| step(a.version(), a.name(), a.duration())).collect::<Vec<_>>(),
         "rolled_back": report.rolled_back().iter().map(|r| step(r.version(), r.name(), r.duration())).collect::<Vec<_>>(),
         "version": report.version(),
-        "warnings": report.warnings(),
+        "warnings": report.warnings().iter().map(ToString::to_string).collect::<Vec<_>>(),
     }));
     out.line(&report.to_string());
 }

@@ -99,7 +99,7 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
     let duration = |key: &str, value: Option<String>| -> Result<Option<Duration>, Failure> {
         value
             .map(|v| {
-                migrate_runtime::__private::parse_duration(&v).ok_or_else(|| {
+                migrate_runtime::parse_duration(&v).ok_or_else(|| {
                     Failure::usage(format!(
                         "{shown}: {key} `{v}` is not a duration such as 500ms, 5s or 2min"
                     ))

@@ -1,13 +1,11 @@
 //! Baseline and repair: changes to the tracking table that run no
 //! migration, each logged as an event.
 
-use std::collections::BTreeMap;
-
-use super::{LockGuard, Runner};
-use crate::backend::{Backend, Change, Database, Tracking};
-use crate::checksum::StateDigest;
-use crate::error::Error;
-use crate::status::{self, Finding};
+use super::lock::locked;
+use super::{on, Runner};
+use crate::backend::dialect::Change;
+use crate::backend::Database;
+use crate::outcome::{examine, Error, Finding};
 
 impl Runner<'_> {
     /// Marks every migration of the set up to and including `version` as
@@ -36,13 +34,13 @@ impl Runner<'_> {
     /// [`Error::ChecksumMismatch`] (changing nothing) if one of them is
     /// applied with another checksum; [`Error::HalfApplied`] if any
     /// migration is unfinished; a lock timeout or a database error.
-    pub fn baseline<D: Database>(&self, db: &mut D, version: u64) -> Result<Vec<u64>, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+    pub fn baseline<D: Database + ?Sized>(&self, db: &mut D, version: u64) -> Result<Vec<u64>, Error> {
+        let t = self.tracking()?;
         if self.migrations.get(version).is_none() {
-            return Err(Error::InvalidOption {
-                option: "baseline version",
-                reason: format!("version {version} is not in the set"),
-            });
+            return Err(Error::invalid_option(
+                "baseline version",
+                format!("version {version} is not in the set"),
+            ));
         }
         let set = self.migrations;
         if let Some(m) = set
@@ -57,10 +55,10 @@ impl Runner<'_> {
                     .to_owned(),
             });
         }
-        self.locked(&mut *db.backend(), &t, |db, state| {
-            let set = self.migrations;
-            let rows = db.read_applied(&t, false)?;
-            let (findings, _) = status::examine(set, &rows, Some(version));
+        let table = t.display_name();
+        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
+            let rows = s.read_applied(false).await?;
+            let (findings, _) = examine(set, &rows, Some(version));
             for f in findings {
                 // An unfinished migration anywhere stops a baseline: the
                 // applied state it leaves must be all applied.
@@ -70,7 +68,7 @@ impl Runner<'_> {
                     _ => false,
                 };
                 if concerns {
-                    return Err(f.into_error(set, &t.display_name()));
+                    return Err(f.into_error(set, &table));
                 }
             }
             state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
@@ -87,17 +85,18 @@ impl Runner<'_> {
                     down_sql: m.down_sql(),
                 });
             }
-            if !changes.is_empty() {
-                db.record(&t, &changes)?;
-            }
-            Ok(changes
+            let stamped = changes
                 .iter()
-                .map(|c| match c {
-                    Change::Stamp { version, .. } => *version,
-                    _ => unreachable!("baseline only stamps"),
+                .filter_map(|c| match c {
+                    Change::Stamp { version, .. } => Some(*version),
+                    _ => None,
                 })
-                .collect())
-        })
+                .collect();
+            if !changes.is_empty() {
+                s.record(&changes).await?;
+            }
+            Ok(stamped)
+        }).await)
     }
 
     /// After an intentional edit of applied migrations, or once an
@@ -123,13 +122,13 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// A lock timeout or a database error.
-    pub fn repair<D: Database>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        self.locked(&mut *db.backend(), &t, |db, state| {
-            let set = self.migrations;
-            let rows = db.read_applied(&t, false)?;
+    pub fn repair<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
+        let t = self.tracking()?;
+        let set = self.migrations;
+        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
+            let rows = s.read_applied(false).await?;
             state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
-            let (findings, _) = status::examine(set, &rows, None);
+            let (findings, _) = examine(set, &rows, None);
             let mut resolved = Vec::new();
             let mut changes = Vec::new();
             for f in &findings {
@@ -140,9 +139,9 @@ impl Runner<'_> {
                         found,
                         ..
                     } => {
-                        let m = set
-                            .get(*version)
-                            .expect("drift is found on embedded migrations");
+                        let Some(m) = set.get(*version) else {
+                            continue;
+                        };
                         state.insert(*version, found.clone());
                         changes.push(Change::Rechecksum {
                             version: *version,
@@ -157,16 +156,15 @@ impl Runner<'_> {
                         name,
                         state: mark,
                     } => {
-                        let row = rows
-                            .iter()
-                            .find(|r| r.version == *version)
-                            .expect("found in the rows");
+                        let Some(row) = rows.iter().find(|r| r.version == *version) else {
+                            continue;
+                        };
                         state.remove(version);
                         changes.push(Change::Unmark {
                             version: *version,
                             name,
                             checksum: &row.checksum,
-                            state: mark,
+                            state: mark.as_str(),
                         });
                     }
                     _ => continue,
@@ -174,32 +172,9 @@ impl Runner<'_> {
                 resolved.push(f.clone());
             }
             if !changes.is_empty() {
-                db.record(&t, &changes)?;
+                s.record(&changes).await?;
             }
             Ok(resolved)
-        })
-    }
-
-    /// Runs `work` under the migration lock with writes begun, then caches
-    /// the digest of the applied state `work` leaves in `state` (version →
-    /// checksum, every row applied).
-    pub(super) fn locked<T>(
-        &self,
-        db: &mut dyn Backend,
-        t: &Tracking,
-        work: impl FnOnce(&mut dyn Backend, &mut BTreeMap<u64, String>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let Some(mut guard) = LockGuard::acquire(db, t, self.lock_timeout, |_| Ok(false))? else {
-            unreachable!("waits for the lock until it has it")
-        };
-        guard.begin_writes(t)?;
-        let mut state = BTreeMap::new();
-        let out = work(&mut *guard, &mut state)?;
-        let mut digest = StateDigest::default();
-        for (version, checksum) in &state {
-            digest.push(*version, checksum);
-        }
-        guard.release(&digest.hex())?;
-        Ok(out)
+        }).await)
     }
 }

@@ -1,12 +1,9 @@
 //! Read-only operations: status, verify, history and the dry run of an
 //! apply. None takes the lock or writes anything.
 
-use super::Runner;
-use crate::backend::{Database, Tracking};
-use crate::error::Error;
-use crate::history::Event;
-use crate::plan::{Direction, Plan, PlannedStep};
-use crate::status::{self, Finding, Status};
+use super::{on, Runner};
+use crate::backend::Database;
+use crate::outcome::{status, Direction, Error, Event, Finding, Plan, PlannedStep, Status};
 
 impl Runner<'_> {
     /// The database's state against the set: current and latest versions,
@@ -38,10 +35,10 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// A database error, or an invalid table or schema name.
-    pub fn status<D: Database>(&self, db: &mut D) -> Result<Status, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        let rows = db.backend().read_rows(&t)?;
-        Ok(status::status(self.migrations, &rows))
+    pub fn status<D: Database + ?Sized>(&self, db: &mut D) -> Result<Status, Error> {
+        let t = self.tracking()?;
+        let rows = on(db, &t, async |s| s.read_rows().await)?;
+        Ok(status(self.migrations, &rows))
     }
 
     /// Every problem between the database and the set (drift, unknown
@@ -50,7 +47,7 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::status`].
-    pub fn verify<D: Database>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
+    pub fn verify<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
         Ok(self.status(db)?.problems)
     }
 
@@ -72,9 +69,9 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::status`].
-    pub fn history<D: Database>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        db.backend().read_events(&t, limit)
+    pub fn history<D: Database + ?Sized>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
+        let t = self.tracking()?;
+        on(db, &t, async |s| s.read_events(limit).await)
     }
 
     /// What [`Runner::run`] would apply, with the exact SQL, executing
@@ -99,10 +96,10 @@ impl Runner<'_> {
     /// # Errors
     /// The refusals [`Runner::run`] would make, a database error, or an
     /// invalid option.
-    pub fn plan<D: Database>(&self, db: &mut D) -> Result<Plan, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+    pub fn plan<D: Database + ?Sized>(&self, db: &mut D) -> Result<Plan, Error> {
+        let t = self.tracking()?;
         self.check_target()?;
-        let rows = db.backend().read_applied(&t, false)?;
+        let rows = on(db, &t, async |s| s.read_applied(false).await)?;
         let (pending, warnings) = self.check(&rows, &t, true)?;
         Ok(Plan {
             steps: pending

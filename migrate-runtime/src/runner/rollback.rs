@@ -3,16 +3,16 @@
 //! removed. Migrations the binary no longer embeds are rolled back with the
 //! down SQL stored in their tracking row.
 
+use std::path::Path;
 use std::time::Instant;
 
-use super::{LockGuard, Runner};
-use crate::backend::{Backend, Database, HistoryRow, Revert, RowState, Tracking};
-use crate::checksum::StateDigest;
-use crate::directives;
-use crate::error::Error;
-use crate::migration::Migration;
-use crate::plan::{Direction, Plan, PlannedStep};
-use crate::report::{DownSource, Report, RolledBack};
+use super::lock::locked;
+use super::{on, Runner};
+use crate::backend::protocol::{Revert, Session};
+use crate::backend::Database;
+use crate::model::{Engine, HistoryRow, Migration, MigrationState};
+use crate::outcome::{Direction, DownSource, Error, Plan, PlannedStep, Report, RolledBack, Warning};
+use crate::scan::directives_of_stored;
 
 /// How far to roll back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +77,9 @@ impl Runner<'_> {
     /// unfinished; [`Error::MigrationFailed`] when a down migration fails
     /// (its transaction rolls back; the ones before stay rolled back); a
     /// lock timeout or a database error.
-    pub fn rollback<D: Database>(&self, db: &mut D, how: Rollback) -> Result<Report, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        self.rollback_on(&mut *db.backend(), &t, how)
+    pub fn rollback<D: Database + ?Sized>(&self, db: &mut D, how: Rollback) -> Result<Report, Error> {
+        let t = self.tracking()?;
+        on(db, &t, async |s| self.rollback_on(s, how).await)
     }
 
     /// What [`Runner::rollback`] would do, with the exact down SQL,
@@ -87,18 +87,18 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::rollback`], before anything would run.
-    pub fn plan_rollback<D: Database>(&self, db: &mut D, how: Rollback) -> Result<Plan, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
-        let mut db = db.backend();
-        let rows = db.read_rows(&t)?;
-        let plan = self.plan_down(&rows, &t, how, db.engine())?;
-        let mut warnings = Vec::new();
-        if let Some(row) = plan.blocked_by {
-            warnings.push(format!(
-                "migration {} ({}) is irreversible: the rollback would stop before it",
-                row.row.version, row.row.name
-            ));
-        }
+    pub fn plan_rollback<D: Database + ?Sized>(&self, db: &mut D, how: Rollback) -> Result<Plan, Error> {
+        let t = self.tracking()?;
+        let (rows, engine) = on(db, &t, async |s| Ok((s.read_rows().await?, s.engine())))?;
+        let plan = self.plan_down(&rows, &t.display_name(), how, engine)?;
+        let warnings = plan
+            .blocked_by
+            .map(|row| Warning::Irreversible {
+                version: row.row.version,
+                name: row.row.name.clone(),
+            })
+            .into_iter()
+            .collect();
         Ok(Plan {
             steps: plan
                 .steps
@@ -116,28 +116,20 @@ impl Runner<'_> {
         })
     }
 
-    fn rollback_on(
-        &self,
-        db: &mut dyn Backend,
-        t: &Tracking,
-        how: Rollback,
-    ) -> Result<Report, Error> {
+    async fn rollback_on(&self, s: &mut Session<'_>, how: Rollback) -> Result<Report, Error> {
         let started = Instant::now();
-        let Some(mut db) = LockGuard::acquire(db, t, self.lock_timeout, |_| Ok(false))? else {
-            unreachable!("a rollback waits for the lock until it has it")
-        };
-        db.begin_writes(t)?;
-        let rows = db.read_rows(t)?;
-        let plan = self.plan_down(&rows, t, how, db.engine())?;
-        let mut rolled_back = Vec::with_capacity(plan.steps.len());
-        for d in &plan.steps {
-            let began = Instant::now();
-            db.revert(
-                t,
-                &Revert {
-                    version: d.row.row.version,
-                    name: &d.row.row.name,
-                    checksum: &d.row.row.checksum,
+        locked(s, self.lock_wait, async |s, state| {
+            let rows = s.read_rows().await?;
+            let table = s.tracking().display_name();
+            let plan = self.plan_down(&rows, &table, how, s.engine())?;
+            let mut report = Report::default();
+            for d in &plan.steps {
+                let began = Instant::now();
+                let row = &d.row.row;
+                let revert = Revert {
+                    version: row.version,
+                    name: &row.name,
+                    checksum: &row.checksum,
                     sql: &d.sql,
                     no_transaction: d.no_transaction,
                     file: d.file.clone(),
@@ -146,36 +138,34 @@ impl Runner<'_> {
                         DownSource::Stored => "stored",
                     },
                     code: d.code,
-                },
-            )?;
-            rolled_back.push(RolledBack {
-                version: d.row.row.version,
-                name: d.row.row.name.clone(),
-                duration: began.elapsed(),
-                source: d.source,
-            });
-        }
-        let gone = rolled_back.len();
-        let remaining = &rows[..rows.len() - gone];
-        let mut digest = StateDigest::default();
-        for r in remaining {
-            digest.push(r.row.version, &r.row.checksum);
-        }
-        db.release(&digest.hex())?;
-        if let Some(row) = plan.blocked_by {
-            return Err(Error::Irreversible {
-                version: row.row.version,
-                name: row.row.name.clone(),
-                rolled_back: gone,
-            });
-        }
-        Ok(Report {
-            applied: Vec::new(),
-            rolled_back,
-            version: remaining.last().map(|r| r.row.version),
-            elapsed: started.elapsed(),
-            warnings: Vec::new(),
+                };
+                if let Err(e) = s.revert(&revert).await {
+                    let remaining = &rows[..rows.len() - report.rolled_back.len()];
+                    report.version = remaining.last().map(|r| r.row.version);
+                    report.elapsed = started.elapsed();
+                    return Err(with_report(e, report));
+                }
+                report.rolled_back.push(RolledBack {
+                    version: row.version,
+                    name: row.name.clone(),
+                    duration: began.elapsed(),
+                    source: d.source,
+                });
+            }
+            let remaining = &rows[..rows.len() - report.rolled_back.len()];
+            state.extend(remaining.iter().map(|r| (r.row.version, r.row.checksum.clone())));
+            if let Some(row) = plan.blocked_by {
+                return Err(Error::Irreversible {
+                    version: row.row.version,
+                    name: row.row.name.clone(),
+                    rolled_back: report.rolled_back.len(),
+                });
+            }
+            report.version = remaining.last().map(|r| r.row.version);
+            report.elapsed = started.elapsed();
+            Ok(report)
         })
+        .await
     }
 
     /// The rows to roll back, newest first, with their down SQL, up to the
@@ -183,19 +173,19 @@ impl Runner<'_> {
     fn plan_down<'r>(
         &'r self,
         rows: &'r [HistoryRow],
-        t: &Tracking,
+        table: &str,
         how: Rollback,
-        engine: &str,
+        engine: Engine,
     ) -> Result<DownPlan<'r>, Error> {
         let set = self.migrations;
-        if let Some(r) = rows.iter().find(|r| r.row.status != RowState::Applied) {
+        if let Some(r) = rows.iter().find(|r| r.row.state != MigrationState::Applied) {
             return Err(Error::HalfApplied {
                 version: r.row.version,
                 file: set
                     .get(r.row.version)
                     .map_or_else(|| r.row.name.clone(), |m| set.path_of(m.up_file())),
-                status: r.row.status.as_str().to_owned(),
-                table: t.display_name(),
+                state: r.row.state,
+                table: table.to_owned(),
             });
         }
         let chosen: Vec<&HistoryRow> = match how {
@@ -235,14 +225,29 @@ impl Runner<'_> {
                     file: set.path_of(m.down_file().unwrap_or_default()),
                     source: DownSource::Embedded,
                 }),
-                None => row.down_sql.as_ref().map(|sql| Down {
-                    row,
-                    code: None,
-                    sql: sql.clone(),
-                    no_transaction: directives::of(sql).no_transaction,
-                    file: format!("the down SQL stored with migration {}", row.row.version),
-                    source: DownSource::Stored,
-                }),
+                None => match &row.down_sql {
+                    Some(sql) => {
+                        let file = format!("the down SQL stored with migration {}", row.row.version);
+                        let directives = directives_of_stored(Path::new(&file), sql)
+                            .map_err(|problems| Error::UnexpectedTracking {
+                                table: table.to_owned(),
+                                reason: problems
+                                    .iter()
+                                    .map(ToString::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            })?;
+                        Some(Down {
+                            row,
+                            code: None,
+                            sql: sql.clone(),
+                            no_transaction: directives.no_transaction,
+                            file,
+                            source: DownSource::Stored,
+                        })
+                    }
+                    None => None,
+                },
             };
             match down {
                 Some(d) => plan.steps.push(d),
@@ -253,5 +258,16 @@ impl Runner<'_> {
             }
         }
         Ok(plan)
+    }
+}
+
+/// The failure of a rollback, with what the rollback did before it.
+fn with_report(e: Error, report: Report) -> Error {
+    match e {
+        Error::MigrationFailed(mut failure) => {
+            failure.report = report;
+            Error::MigrationFailed(failure)
+        }
+        other => other,
     }
 }

@@ -1,11 +1,11 @@
 //! Seed data: an environment's seed files, under the migration lock, each
 //! in its own transaction; only new or changed files run.
 
-use super::Runner;
-use crate::backend::{Database, RowState, Tracking};
-use crate::error::Error;
-use crate::seeds::{SeedOutcome, SeedReport, SeededFile};
-use crate::status::Finding;
+use super::lock::locked;
+use super::{on, Runner};
+use crate::backend::Database;
+use crate::model::MigrationState;
+use crate::outcome::{Error, Finding, SeedOutcome, SeedReport, SeededFile};
 
 impl Runner<'_> {
     /// Runs the seed files of `env` (`seeds/<env>/*.sql`) in name order,
@@ -34,29 +34,30 @@ impl Runner<'_> {
     /// [`Error::HalfApplied`] while a no-transaction migration is
     /// unfinished; a lock timeout or a database error. A failing seed file
     /// is not an error of the call: see [`SeedReport::has_failures`].
-    pub fn seed<D: Database>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
-        let t = Tracking::new(self.schema.as_deref(), &self.table)?;
+    pub fn seed<D: Database + ?Sized>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
+        let t = self.tracking()?;
         let set = self.migrations;
         let seeds: Vec<_> = set.seeds(env).collect();
         if seeds.is_empty() {
-            return Err(Error::InvalidOption {
-                option: "seed environment",
-                reason: format!("no seed files in {}", set.path_of(&format!("seeds/{env}"))),
-            });
+            return Err(Error::invalid_option(
+                "seed environment",
+                format!("no seed files in {}", set.path_of(&format!("seeds/{env}"))),
+            ));
         }
-        self.locked(&mut *db.backend(), &t, |db, state| {
-            let rows = db.read_applied(&t, false)?;
-            if let Some(r) = rows.iter().find(|r| r.status != RowState::Applied) {
+        let table = t.display_name();
+        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
+            let rows = s.read_applied(false).await?;
+            if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {
                 let finding = Finding::HalfApplied {
                     version: r.version,
                     name: r.name.clone(),
-                    state: r.status.as_str().to_owned(),
+                    state: r.state,
                 };
-                return Err(finding.into_error(set, &t.display_name()));
+                return Err(finding.into_error(set, &table));
             }
             // Seeds change no migration: the applied state stays as read.
             state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
-            let done = db.read_seeds(&t, env)?;
+            let done = s.read_seeds(env).await?;
             let mut files = Vec::with_capacity(seeds.len());
             for seed in seeds {
                 let outcome = match done.get(seed.file()) {
@@ -68,7 +69,7 @@ impl Runner<'_> {
                 let outcome = if outcome == SeedOutcome::Unchanged {
                     outcome
                 } else {
-                    match db.apply_seed(&t, seed, &set.path_of(seed.file())) {
+                    match s.apply_seed(seed, &set.path_of(seed.file())).await {
                         Ok(()) => outcome,
                         Err(e) => {
                             error = Some(e.to_string());
@@ -86,6 +87,6 @@ impl Runner<'_> {
                 env: env.to_owned(),
                 files,
             })
-        })
+        }).await)
     }
 }

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{is_ignored, list, read, Direction};
-use crate::checksum::checksum;
-use crate::problem::{Problem, Rule};
-use crate::seeds::Seed;
+use crate::text::checksum::checksum;
+use super::problem::{Problem, Rule};
+use crate::model::Seed;
 
 /// The seed files under `dir/seeds`, by environment then name; each file
 /// read is added to `files` (and to `normalized` when its text was

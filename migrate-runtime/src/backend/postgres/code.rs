@@ -1,109 +1,54 @@
-//! Code migrations on PostgreSQL: the registered function runs in the
-//! migration's transaction, which also records its tracking row, or on the
-//! client itself between the no-transaction marks.
+//! Code migrations on PostgreSQL: the registered function gets the
+//! migration's transaction (whose bookkeeping the protocol gives) or the
+//! client itself.
 
-use super::tracking::{literal, RECORD};
-use super::{pg, Pg};
-use crate::backend::{Step, Tracking};
-use crate::code::Up;
-use crate::error::Error;
-use crate::migration::Migration;
+use postgres::Client;
 
-impl Pg<'_> {
-    pub(super) fn apply_code(&mut self, t: &Tracking, step: &Step<'_>) -> Result<(), Error> {
-        let m = step.migration;
-        let Some(up) = m.code().and_then(|c| c.postgres.clone()) else {
-            return Err(Error::InvalidCode {
-                version: m.version(),
-                name: m.name().to_owned(),
-                reason: "it has no up function for PostgreSQL".to_owned(),
-            });
-        };
-        match up {
-            Up::Outside(f) => self.outside(t, step, |pg| {
-                f(pg.client).map_err(|e| failure(m, &step.file, &*e, true))
-            }),
-            Up::InTransaction(f) => {
-                let mut tx = self
-                    .client
-                    .transaction()
-                    .map_err(pg("starting a code migration's transaction"))?;
-                let settings = step.timeout_settings(true);
-                if !settings.is_empty() {
-                    tx.batch_execute(&settings)
-                        .map_err(pg("setting a code migration's timeouts"))?;
-                }
-                if let Err(e) = f(&mut tx) {
-                    drop(tx);
-                    let error = failure(m, &step.file, &*e, false);
-                    self.record_failure(t, m, &error);
-                    return Err(error);
-                }
-                tx.batch_execute(&format!(
-                    "EXECUTE {RECORD}({}, {}, {}, NULL)",
-                    m.version(),
-                    literal(m.name()),
-                    literal(m.checksum()),
-                ))
-                .map_err(pg("recording an applied migration"))?;
-                tx.commit().map_err(pg("committing a code migration"))
+use super::failure;
+use crate::backend::{CodeCall, DbFailure};
+use crate::model::{CodeError, Up};
+use crate::outcome::Direction;
+
+/// Runs the function `call` names; a failure of the function or of the
+/// bookkeeping rolls the transaction back (dropping it).
+pub(super) fn run(client: &mut Client, call: CodeCall<'_>) -> Result<(), DbFailure> {
+    let m = call.migration;
+    let code = m.code();
+    let up = code.and_then(|c| c.postgres.clone());
+    let down = code.and_then(|c| c.postgres_down.clone());
+    let started = std::time::Instant::now();
+    match (call.direction, call.transaction, up) {
+        (Direction::Up, None, Some(Up::Outside(f))) => {
+            crate::backend::guard(|| f(client)).map_err(from_code)
+        }
+        (direction, Some((settings, record)), up) => {
+            let f = match (direction, up) {
+                (Direction::Up, Some(Up::InTransaction(f))) => f,
+                (Direction::Down, _) => down.ok_or_else(|| missing("down"))?,
+                _ => return Err(missing("up")),
+            };
+            let mut tx = client.transaction().map_err(failure)?;
+            if !settings.is_empty() {
+                tx.batch_execute(&settings).map_err(failure)?;
             }
+            crate::backend::guard(|| f(&mut tx)).map_err(from_code)?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            tx.batch_execute(&record(ms)).map_err(failure)?;
+            tx.commit().map_err(failure)
         }
-    }
-
-    /// Runs a code migration's down function in a transaction with the
-    /// removal of its tracking row (`forget`).
-    pub(super) fn revert_code(
-        &mut self,
-        t: &Tracking,
-        m: &Migration,
-        file: &str,
-        forget: &str,
-    ) -> Result<(), Error> {
-        let Some(down) = m.code().and_then(|c| c.postgres_down.clone()) else {
-            return Err(Error::InvalidCode {
-                version: m.version(),
-                name: m.name().to_owned(),
-                reason: "it has no down function for PostgreSQL".to_owned(),
-            });
-        };
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(pg("starting a rollback's transaction"))?;
-        if let Err(e) = down(&mut tx) {
-            drop(tx);
-            let error = failure(m, file, &*e, false);
-            self.record_failure(t, m, &error);
-            return Err(error);
-        }
-        tx.batch_execute(forget)
-            .map_err(pg("removing a rolled back migration's tracking row"))?;
-        tx.commit().map_err(pg("committing a rollback"))
+        _ => Err(missing("up")),
     }
 }
 
-/// A code migration's error as a migration failure, with the server's
-/// message, detail, hint and SQLSTATE when it is a database error.
-fn failure(
-    m: &Migration,
-    file: &str,
-    e: &(dyn std::error::Error + Send + Sync + 'static),
-    partial: bool,
-) -> Error {
-    let db = e
-        .downcast_ref::<postgres::Error>()
-        .and_then(postgres::Error::as_db_error);
-    Error::MigrationFailed {
-        version: m.version(),
-        name: m.name().to_owned(),
-        file: file.to_owned(),
-        line: None,
-        column: None,
-        message: db.map_or_else(|| e.to_string(), |d| d.message().to_owned()),
-        detail: db.and_then(|d| d.detail().map(str::to_owned)),
-        hint: db.and_then(|d| d.hint().map(str::to_owned)),
-        code: db.map(|d| d.code().code().to_owned()),
-        partial,
+fn missing(which: &str) -> DbFailure {
+    DbFailure::other(format!("it has no {which} function for PostgreSQL"), None)
+}
+
+/// A function's error: a database error keeps the server's message,
+/// detail, hint and SQLSTATE.
+fn from_code(e: CodeError) -> DbFailure {
+    match e.downcast::<postgres::Error>() {
+        Ok(pg) => failure(*pg),
+        Err(other) => DbFailure::other(other.to_string(), Some(other)),
     }
 }

@@ -8,17 +8,19 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::checksum::{checksum, normalize};
-use crate::directives::{self, Directives};
-use crate::migration::{Body, Migration, Script, UNREGISTERED_CHECKSUM};
-use crate::problem::{Problem, Rule};
-use crate::sql;
-use crate::version::{self, Scheme};
+use self::version::Scheme;
+use crate::model::{digest_of, Body, Directives, Migration, Migrations, Script, Seed};
+use crate::model::UNREGISTERED_CHECKSUM;
+use crate::text::checksum::{checksum, normalize};
+use crate::text::lexer as sql;
 
-pub use crate::problem::ScanError;
-use crate::seeds::Seed;
+pub use self::problem::{Problem, Rule, ScanError};
 
+mod directives;
+pub(crate) use directives::of_stored as directives_of_stored;
+pub(crate) mod problem;
 mod seeds;
+mod version;
 
 /// A scanned and valid folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +49,7 @@ impl ScannedSet {
     /// with the one stored in the database.
     #[must_use]
     pub fn digest(&self) -> String {
-        crate::migration::digest_of(&self.migrations)
+        digest_of(&self.migrations)
     }
 
     /// Every migration file read, for the macro to track for rebuilds.
@@ -62,6 +64,24 @@ impl ScannedSet {
     #[must_use]
     pub fn is_verbatim(&self, path: &Path) -> bool {
         !self.normalized.iter().any(|p| p == path)
+    }
+}
+
+impl Migrations {
+    /// Scans and validates a migrations folder at run time, with the same
+    /// scanner `embed_migrations!` uses at build time.
+    ///
+    /// # Errors
+    /// Returns every problem found in the folder (see [`ScanError`]).
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let dir = dir.as_ref();
+        let set = scan(dir)?;
+        Ok(Migrations {
+            dir: Cow::Owned(dir.display().to_string()),
+            digest: Cow::Owned(digest_of(&set.migrations)),
+            items: Cow::Owned(set.migrations),
+            seeds: Cow::Owned(set.seeds),
+        })
     }
 }
 
@@ -385,7 +405,7 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
                 up: Script {
                     file: Cow::Owned(up.file_name.clone()),
                     sql: Cow::Owned(up_text.clone()),
-                    no_transaction: false,
+                    directives: Directives::default(),
                 },
                 down: None,
                 checksum: Cow::Borrowed(UNREGISTERED_CHECKSUM),
@@ -410,7 +430,7 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
             Some(d) => d.text.as_ref().map(|(sql, dirs)| Script {
                 file: Cow::Owned(d.file_name.clone()),
                 sql: Cow::Owned(sql.clone()),
-                no_transaction: dirs.no_transaction,
+                directives: *dirs,
             }),
             None if up_directives.irreversible => None,
             None => {
@@ -432,7 +452,7 @@ fn pair(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) -> Vec<M
             up: Script {
                 file: Cow::Owned(up.file_name.clone()),
                 sql: Cow::Owned(up_text.clone()),
-                no_transaction: up_directives.no_transaction,
+                directives: *up_directives,
             },
             down: down_script,
             checksum: Cow::Owned(checksum(up_text)),

@@ -1,68 +1,30 @@
-//! Seed data: `seeds/<environment>/*.sql` beside the migrations, run in
-//! name order, each in a transaction of its own, and run again only when
-//! new or changed.
+//! What a seed run did.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::Serialize;
-
-/// One seed file of an environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seed {
-    pub(crate) env: Cow<'static, str>,
-    /// Relative to the migrations folder: `seeds/<env>/<name>.sql`.
-    pub(crate) file: Cow<'static, str>,
-    pub(crate) sql: Cow<'static, str>,
-    pub(crate) checksum: Cow<'static, str>,
-}
-
-impl Seed {
-    /// The environment (the folder under `seeds/`).
-    #[must_use]
-    pub fn env(&self) -> &str {
-        &self.env
-    }
-
-    /// The file, relative to the migrations folder.
-    #[must_use]
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
-    /// The SQL (LF line endings, no BOM).
-    #[must_use]
-    pub fn sql(&self) -> &str {
-        &self.sql
-    }
-
-    /// The checksum of the SQL, as `sha256:<hex>`.
-    #[must_use]
-    pub fn checksum(&self) -> &str {
-        &self.checksum
-    }
-}
-
 /// What a seed run did with each file of the environment, in name order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SeedReport {
     pub(crate) env: String,
     pub(crate) files: Vec<SeededFile>,
 }
 
 /// One seed file and what happened to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SeededFile {
     pub(crate) file: String,
     pub(crate) outcome: SeedOutcome,
     /// The failure, with file and line, when it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub(crate) error: Option<String>,
 }
 
 /// What happened to a seed file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum SeedOutcome {
     /// Run for the first time.

@@ -79,25 +79,32 @@ pub(crate) fn emit(observer: Option<&Observer>, event: &Progress) {
     }
 }
 
-/// Runs `work`, emitting [`Progress::Slow`] from another thread each time
-/// `threshold` passes while it still runs.
-pub(crate) fn watch<T>(
-    observer: Option<&Observer>,
-    threshold: Option<Duration>,
-    (first, last): (u64, u64),
-    work: impl FnOnce() -> T,
-) -> T {
-    let Some(threshold) = threshold else {
-        return work();
-    };
-    let (done, wait) = mpsc::channel::<()>();
-    thread::scope(|scope| {
-        scope.spawn(move || {
+/// Emits [`Progress::Slow`] from another thread each time `threshold`
+/// passes, until dropped. A plain thread, so that it watches a sync or an
+/// async run alike.
+pub(crate) struct Watchdog {
+    stop: Option<mpsc::Sender<()>>,
+}
+
+impl Watchdog {
+    /// Starts watching migrations `first..=last`; without a threshold,
+    /// watches nothing.
+    pub(crate) fn start(
+        observer: Option<&Observer>,
+        threshold: Option<Duration>,
+        (first, last): (u64, u64),
+    ) -> Self {
+        let Some(threshold) = threshold else {
+            return Watchdog { stop: None };
+        };
+        let (stop, wait) = mpsc::channel::<()>();
+        let observer = observer.cloned();
+        thread::spawn(move || {
             let mut elapsed = Duration::ZERO;
             while let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(threshold) {
                 elapsed += threshold;
                 emit(
-                    observer,
+                    observer.as_ref(),
                     &Progress::Slow {
                         first,
                         last,
@@ -106,8 +113,13 @@ pub(crate) fn watch<T>(
                 );
             }
         });
-        let out = work();
-        drop(done);
-        out
-    })
+        Watchdog { stop: Some(stop) }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the thread, which then ends.
+        self.stop.take();
+    }
 }

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::Engine;
+
 /// The error a code migration returns: any error (a database error keeps
 /// its SQLSTATE in the report).
 pub type CodeError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -216,33 +218,33 @@ impl CodeMigration {
 
     /// Which databases have an up function, and whether each runs outside
     /// a transaction.
-    fn modes(&self) -> Vec<(&'static str, bool)> {
+    fn modes(&self) -> Vec<(Engine, bool)> {
         #[allow(unused_mut)]
         let mut modes = Vec::new();
         #[cfg(feature = "postgres")]
         if let Some(up) = &self.postgres {
-            modes.push(("PostgreSQL", matches!(up, Up::Outside(_))));
+            modes.push((Engine::Postgres, matches!(up, Up::Outside(_))));
         }
         #[cfg(feature = "sqlite")]
         if let Some(up) = &self.sqlite {
-            modes.push(("SQLite", matches!(up, Up::Outside(_))));
+            modes.push((Engine::Sqlite, matches!(up, Up::Outside(_))));
         }
         modes
     }
 
-    /// Whether an up function is registered for this database
-    /// (`PostgreSQL` or `SQLite`).
-    pub(crate) fn runs_on(&self, engine: &str) -> bool {
+    /// Whether an up function is registered for this database.
+    pub(crate) fn runs_on(&self, engine: Engine) -> bool {
         self.modes().iter().any(|&(name, _)| name == engine)
     }
 
     /// Whether a down function is registered for this database.
-    pub(crate) fn has_down_for(&self, engine: &str) -> bool {
+    pub(crate) fn has_down_for(&self, engine: Engine) -> bool {
         match engine {
             #[cfg(feature = "postgres")]
-            "PostgreSQL" => self.postgres_down.is_some(),
+            Engine::Postgres => self.postgres_down.is_some(),
             #[cfg(feature = "sqlite")]
-            "SQLite" => self.sqlite_down.is_some(),
+            Engine::Sqlite => self.sqlite_down.is_some(),
+            #[allow(unreachable_patterns)]
             _ => false,
         }
     }

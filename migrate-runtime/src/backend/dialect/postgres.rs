@@ -1,34 +1,28 @@
-//! The SQL text of the tracking tables: their definition, the bookkeeping
-//! sent with each migration, and the cached digest.
+//! PostgreSQL's tracking tables: their definition, the session set up for
+//! a run (the trigger's setting, the prepared bookkeeping statement), and
+//! the cached digest of the applied state.
 
-use super::super::{quote_ident, Tracking};
-
-/// An `E'…'` literal, correct whatever `standard_conforming_strings` says.
-pub(super) fn literal(text: &str) -> String {
-    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
-}
-
-pub(super) fn opt_literal(text: Option<&str>) -> String {
-    text.map_or_else(|| "NULL".to_owned(), literal)
-}
+use super::Dialect;
+use crate::model::{quote_ident, Migration, Tracking};
 
 /// The session setting that tells the trigger a write is migrate's own.
-pub(super) const WRITING: &str = "migrate.writing";
+const WRITING: &str = "migrate.writing";
 
 /// The prepared statement that records an applied migration and its event.
-pub(super) const RECORD: &str = "migrate_record_apply";
+const RECORD: &str = "migrate_record_apply";
 
 /// The column of the rows [`RECORD`] returns: told apart by its name from
 /// any row a migration's own statements return.
-pub(super) const APPLIED_MS: &str = "migrate_applied_ms";
+pub(crate) const APPLIED_MS: &str = "migrate_applied_ms";
 
 /// Milliseconds since the start of the current transaction, server side.
-pub(super) const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
+const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
 
 /// Creates what is missing, voids the cached digest for the writes to come,
 /// marks the session's writes as migrate's own and prepares the statement
 /// each migration's bookkeeping runs. Sent once, under the lock.
-pub(super) fn begin_writes(t: &Tracking) -> String {
+pub(super) fn begin_writes(d: &Dialect<'_>) -> String {
+    let t = d.t;
     let schema = t.schema.as_deref().map_or_else(String::new, |s| {
         format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(s))
     });
@@ -95,32 +89,30 @@ PREPARE {RECORD} (bigint, text, text, text) AS
         events = t.events,
         state = t.state,
         reset = t.state_reset,
-        history_name = literal(&t.history),
+        history_name = d.literal(&t.history),
     )
 }
 
 /// Releases the lock first (a session lock is released even if what follows
 /// fails), then stores the final digest if the run succeeded, and undoes the
 /// session setup of [`begin_writes`] if it was done.
-pub(super) fn end_writes(t: &Tracking, digest: Option<&str>, began: bool) -> String {
-    let mut sql = format!("SELECT pg_advisory_unlock({});", t.lock_key);
-    if began {
-        if let Some(d) = digest {
-            sql.push_str(&format!(
-                "\nUPDATE {} SET digest = {}, updated_at = clock_timestamp();",
-                t.state,
-                literal(d)
-            ));
-        }
-        sql.push_str(&format!("\nRESET {WRITING};\nDEALLOCATE {RECORD};"));
+pub(super) fn end_writes(d: &Dialect<'_>, digest: Option<&str>) -> String {
+    let mut sql = String::new();
+    if let Some(digest) = digest {
+        sql.push_str(&format!(
+            "UPDATE {} SET digest = {}, updated_at = clock_timestamp();\n",
+            d.t.state,
+            d.literal(digest)
+        ));
     }
+    sql.push_str(&format!("RESET {WRITING};\nDEALLOCATE {RECORD};"));
     sql
 }
 
 /// The applied state's digest computed by the server from the tracking
 /// table: the same as `checksum::StateDigest` (NULL while any row is not
 /// applied, or when there is none).
-pub(super) fn server_digest(t: &Tracking) -> String {
+fn server_digest(t: &Tracking) -> String {
     format!(
         "SELECT CASE WHEN bool_and(status = 'applied') THEN encode(sha256(convert_to(\
          string_agg(version::text || ':' || checksum || E'\\n', '' ORDER BY version), 'UTF8')), 'hex') END \
@@ -134,7 +126,8 @@ pub(super) fn server_digest(t: &Tracking) -> String {
 /// no edit by hand holds the state row (its trigger locks it). Each
 /// statement of the block sees what committed before it, so the digest is
 /// computed only once both are held.
-pub(super) fn refresh_digest(t: &Tracking) -> String {
+pub(super) fn refresh_digest(d: &Dialect<'_>) -> String {
+    let t = d.t;
     format!(
         "DO $migrate$ DECLARE d text; BEGIN
     IF pg_try_advisory_xact_lock({key}) THEN
@@ -149,5 +142,32 @@ END $migrate$;\n",
         key = t.lock_key,
         state = t.state,
         digest = server_digest(t),
+    )
+}
+
+/// Records an applied migration and its event with the prepared statement
+/// (see [`begin_writes`]).
+pub(super) fn record_apply(d: &Dialect<'_>, m: &Migration) -> String {
+    format!(
+        "EXECUTE {RECORD}({}, {}, {}, {});\n",
+        m.version(),
+        d.literal(m.name()),
+        d.literal(m.checksum()),
+        d.opt_literal(m.down_sql()),
+    )
+}
+
+/// The seeds table.
+pub(super) fn create_seeds(t: &Tracking) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (
+    env TEXT NOT NULL,
+    file TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    applied_by TEXT NOT NULL DEFAULT current_user,
+    PRIMARY KEY (env, file)
+);",
+        t.seeds
     )
 }

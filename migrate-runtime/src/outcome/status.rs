@@ -4,15 +4,14 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
-
-use crate::backend::{AppliedRow, HistoryRow, RowState};
-use crate::error::Error;
-use crate::migration::{Migration, Migrations};
+use super::error::Error;
+use super::warning::Warning;
+use crate::model::{AppliedRow, HistoryRow, Migration, MigrationState, Migrations};
 
 /// The state of a database against a set of migrations. Made by
 /// [`Runner::status`](crate::Runner::status); serializes to JSON with serde.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Status {
     pub(crate) current_version: Option<u64>,
     pub(crate) latest_version: Option<u64>,
@@ -22,7 +21,8 @@ pub struct Status {
 }
 
 /// A migration of the set that the database has not applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PendingMigration {
     pub(crate) version: u64,
     pub(crate) name: String,
@@ -31,12 +31,13 @@ pub struct PendingMigration {
 }
 
 /// A row of the tracking table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AppliedEntry {
     pub(crate) version: u64,
     pub(crate) name: String,
     pub(crate) checksum: String,
-    pub(crate) state: &'static str,
+    pub(crate) state: MigrationState,
     pub(crate) applied_at: String,
     pub(crate) execution_ms: Option<f64>,
     pub(crate) applied_by: Option<String>,
@@ -45,8 +46,9 @@ pub struct AppliedEntry {
 
 /// A problem between the database and the set. The runner refuses to run
 /// on each of them (unknown and out of order can be relaxed by a policy).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Finding {
     /// An applied migration whose file changed since.
@@ -83,7 +85,7 @@ pub enum Finding {
         /// The name recorded.
         name: String,
         /// `in_progress` or `failed`.
-        state: String,
+        state: MigrationState,
     },
 }
 
@@ -145,9 +147,32 @@ impl Finding {
             } => Error::HalfApplied {
                 version,
                 file: set.get(version).map_or(name, |m| set.path_of(m.up_file())),
-                status: state,
+                state,
                 table: table.to_owned(),
             },
+        }
+    }
+}
+
+impl Finding {
+    /// The warning a `Warn` policy turns this finding into: only unknown
+    /// and out-of-order migrations can be let pass.
+    pub(crate) fn to_warning(&self) -> Option<Warning> {
+        match self {
+            Finding::UnknownApplied { version, name } => Some(Warning::UnknownApplied {
+                version: *version,
+                name: name.clone(),
+            }),
+            Finding::OutOfOrder {
+                version,
+                file,
+                latest_applied,
+            } => Some(Warning::OutOfOrder {
+                version: *version,
+                file: file.clone(),
+                latest_applied: *latest_applied,
+            }),
+            _ => None,
         }
     }
 }
@@ -166,7 +191,7 @@ pub(crate) fn examine<'a>(
         let resumable = embedded
             .and_then(Migration::code)
             .is_some_and(|c| c.resumable);
-        if row.status != RowState::Applied && resumable {
+        if row.state != MigrationState::Applied && resumable {
             // Interrupted and declared resumable: it runs again.
             continue;
         }
@@ -178,11 +203,11 @@ pub(crate) fn examine<'a>(
             });
             continue;
         };
-        if row.status != RowState::Applied {
+        if row.state != MigrationState::Applied {
             findings.push(Finding::HalfApplied {
                 version: row.version,
                 name: row.name.clone(),
-                state: row.status.as_str().to_owned(),
+                state: row.state,
             });
         } else if row.checksum != m.checksum() && !m.is_unregistered() {
             findings.push(Finding::Drift {
@@ -232,7 +257,7 @@ pub(crate) fn status(set: &Migrations, rows: &[HistoryRow]) -> Status {
                 version: r.row.version,
                 name: r.row.name.clone(),
                 checksum: r.row.checksum.clone(),
-                state: r.row.status.as_str(),
+                state: r.row.state,
                 applied_at: r.applied_at.clone(),
                 execution_ms: r.execution_ms,
                 applied_by: r.applied_by.clone(),
@@ -327,10 +352,10 @@ impl AppliedEntry {
         &self.checksum
     }
 
-    /// `applied`, or `in_progress`/`failed` for an unfinished
-    /// no-transaction migration.
+    /// Applied, or in progress / failed for an unfinished no-transaction
+    /// migration.
     #[must_use]
-    pub fn state(&self) -> &str {
+    pub fn state(&self) -> MigrationState {
         self.state
     }
 

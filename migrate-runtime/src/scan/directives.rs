@@ -1,22 +1,11 @@
 //! `-- migrate:` directives: header comments of a migration file.
 
-use crate::problem::{Problem, Rule};
 use std::path::Path;
-use std::time::Duration;
 
-use crate::sql::{self, Lexed};
-
-/// The directives a file carries.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Directives {
-    pub no_transaction: bool,
-    pub irreversible: bool,
-    /// `-- migrate:lock-timeout 5s`: how long a statement may wait for a
-    /// lock (PostgreSQL `lock_timeout`).
-    pub lock_timeout: Option<Duration>,
-    /// `-- migrate:statement-timeout 10min`: how long a statement may run.
-    pub statement_timeout: Option<Duration>,
-}
+use super::problem::{Problem, Rule};
+use crate::model::Directives;
+use crate::text::duration::parse_duration;
+use crate::text::lexer::{self as sql, Lexed};
 
 const PREFIX: &str = "-- migrate:";
 
@@ -80,30 +69,36 @@ pub(crate) fn parse(
     found
 }
 
-/// A duration as `500ms`, `5s` or `2min` (a positive whole number).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = text.split_at(split);
-    let n: u64 = n.parse().ok().filter(|&n| n > 0)?;
-    match unit {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "min" => n.checked_mul(60).map(Duration::from_secs),
-        _ => None,
+/// The directives of SQL that was valid when stored (the down SQL kept in
+/// a tracking row), read again with the scanner's rules; `what` names it in
+/// the problems.
+///
+/// # Errors
+/// The problems of the text: it no longer lexes, or its directives are
+/// invalid.
+pub(crate) fn of_stored(what: &Path, text: &str) -> Result<Directives, Vec<Problem>> {
+    let lexed = sql::lex(text).map_err(|u| {
+        let (line, _) = sql::line_col(text, u.start);
+        vec![Problem::new(
+            what,
+            line,
+            Rule::UnterminatedLiteral,
+            format!("unterminated {}", u.what),
+        )]
+    })?;
+    let mut problems = Vec::new();
+    let d = parse(what, text, &lexed, false, &mut problems);
+    if problems.is_empty() {
+        Ok(d)
+    } else {
+        Err(problems)
     }
-}
-
-/// The directives of an already validated script (a migration of a set,
-/// or down SQL stored when it was applied).
-pub(crate) fn of(text: &str) -> Directives {
-    sql::lex(text).map_or_else(
-        |_| Directives::default(),
-        |lexed| parse(Path::new(""), text, &lexed, true, &mut Vec::new()),
-    )
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn parse_text(text: &str, is_up: bool) -> (Directives, Vec<Problem>) {

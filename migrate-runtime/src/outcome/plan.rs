@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use super::warning::Warning;
 
 /// Up (apply) or down (roll back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Direction {
     /// Applying a migration.
@@ -16,14 +17,16 @@ pub enum Direction {
 }
 
 /// What a run would do. Made by [`Runner::plan`](crate::Runner::plan).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Plan {
     pub(crate) steps: Vec<PlannedStep>,
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Warning>,
 }
 
 /// One migration a run would apply or roll back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PlannedStep {
     pub(crate) version: u64,
     pub(crate) name: String,
@@ -42,7 +45,7 @@ impl Plan {
 
     /// What the run would let pass under a `Warn` policy.
     #[must_use]
-    pub fn warnings(&self) -> &[String] {
+    pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
 

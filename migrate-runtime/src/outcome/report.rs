@@ -3,29 +3,42 @@
 use std::fmt;
 use std::time::Duration;
 
-/// The outcome of a successful run: the migrations applied, in order, with
-/// how long each took.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use super::warning::Warning;
+
+/// The outcome of a run: the migrations applied (or rolled back), in order,
+/// with how long each took. Serializes with serde (durations in
+/// milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Report {
     pub(crate) applied: Vec<AppliedMigration>,
     pub(crate) rolled_back: Vec<RolledBack>,
     pub(crate) version: Option<u64>,
+    #[cfg_attr(feature = "serde", serde(rename = "elapsed_ms", serialize_with = "millis"))]
     pub(crate) elapsed: Duration,
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Warning>,
 }
 
 /// One migration rolled back.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RolledBack {
     pub(crate) version: u64,
     pub(crate) name: String,
+    #[cfg_attr(feature = "serde", serde(rename = "duration_ms", serialize_with = "millis"))]
     pub(crate) duration: Duration,
     pub(crate) source: DownSource,
 }
 
+#[cfg(feature = "serde")]
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
 /// Where the down SQL of a rollback came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum DownSource {
     /// The set this binary embeds.
@@ -63,9 +76,11 @@ impl RolledBack {
 
 /// One migration applied by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AppliedMigration {
     pub(crate) version: u64,
     pub(crate) name: String,
+    #[cfg_attr(feature = "serde", serde(rename = "duration_ms", serialize_with = "millis"))]
     pub(crate) duration: Duration,
     pub(crate) transactional: bool,
 }
@@ -99,7 +114,7 @@ impl Report {
     /// What the run let pass under a [`Policy::Warn`](crate::Policy) policy
     /// (an unknown applied migration, one applied out of order).
     #[must_use]
-    pub fn warnings(&self) -> &[String] {
+    pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::problem::Rule;
+use super::problem::Rule;
 
 /// The numbering scheme a version belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,16 @@
 //! The runner's errors.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+use super::failure::MigrationFailure;
+use crate::model::{Engine, MigrationState};
+
+/// The error a database driver returned, kept as the `source()` of
+/// [`Error::Database`] and of a [`MigrationFailure`]: a `postgres::Error`,
+/// a `rusqlite::Error`, … (downcast it to reach the driver's own type).
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a run stopped.
 ///
@@ -14,6 +23,7 @@ pub enum Error {
     #[error(
         "migration {version} ({file}) changed after it was applied: expected checksum {expected} (recorded when applied), found {found}"
     )]
+    #[non_exhaustive]
     ChecksumMismatch {
         /// The version.
         version: u64,
@@ -32,6 +42,7 @@ pub enum Error {
     #[error(
         "migration {version} ({name}) is applied in the database but unknown to this set: the database is ahead of the binary"
     )]
+    #[non_exhaustive]
     UnknownApplied {
         /// The version.
         version: u64,
@@ -43,6 +54,7 @@ pub enum Error {
     #[error(
         "migration {version} ({file}) is pending but older than the newest applied migration {latest_applied}; refusing to apply out of order"
     )]
+    #[non_exhaustive]
     OutOfOrder {
         /// The pending version.
         version: u64,
@@ -55,45 +67,25 @@ pub enum Error {
     /// A no-transaction migration stopped halfway in an earlier run (or its
     /// runner died); its statements may be partly applied.
     #[error(
-        "migration {version} ({file}) is marked `{status}` by an earlier no-transaction run that did not finish; check what it applied, complete or undo it by hand, then run `repair` (which removes the mark from {table} so that it runs again)"
+        "migration {version} ({file}) is marked `{state}` by an earlier no-transaction run that did not finish; check what it applied, complete or undo it by hand, then run `repair` (which removes the mark from {table} so that it runs again)"
     )]
+    #[non_exhaustive]
     HalfApplied {
         /// The version.
         version: u64,
         /// Its up file (or the name recorded, if the set lacks it).
         file: String,
-        /// The mark left in the tracking table: `in_progress` or `failed`.
-        status: String,
+        /// The mark left in the tracking table.
+        state: MigrationState,
         /// The tracking table.
         table: String,
     },
 
     /// A migration failed; its transaction was rolled back (or, without a
-    /// transaction, it is marked as failed halfway).
-    #[error("{}", MigrationFailedDisplay(self))]
-    MigrationFailed {
-        /// The version.
-        version: u64,
-        /// The migration's name.
-        name: String,
-        /// The file that failed.
-        file: String,
-        /// The 1-based line of the failing statement or error position.
-        line: Option<usize>,
-        /// The 1-based column (in characters).
-        column: Option<usize>,
-        /// The server's message.
-        message: String,
-        /// The server's detail.
-        detail: Option<String>,
-        /// The server's hint.
-        hint: Option<String>,
-        /// The SQLSTATE code, where the server gives one.
-        code: Option<String>,
-        /// Whether the migration ran without a transaction, so that what ran
-        /// before the failure stays; its row is then marked `failed`.
-        partial: bool,
-    },
+    /// transaction, it is marked as failed halfway). The failure says where,
+    /// why, and what the run applied before it.
+    #[error(transparent)]
+    MigrationFailed(Box<MigrationFailure>),
 
     /// A rollback reached a migration it cannot undo: marked irreversible,
     /// or with no down SQL in the set nor in its tracking row. The newer
@@ -101,6 +93,7 @@ pub enum Error {
     #[error(
         "migration {version} ({name}) is irreversible: the rollback stopped before it, after rolling back {rolled_back} newer migration(s)"
     )]
+    #[non_exhaustive]
     Irreversible {
         /// The version.
         version: u64,
@@ -112,6 +105,7 @@ pub enum Error {
 
     /// The migration lock could not be taken in time.
     #[error("timed out after {waited:?} waiting for the migration lock on {table}; another runner holds it")]
+    #[non_exhaustive]
     LockTimeout {
         /// How long the runner waited.
         waited: Duration,
@@ -121,6 +115,7 @@ pub enum Error {
 
     /// A runner option is invalid.
     #[error("invalid {option}: {reason}")]
+    #[non_exhaustive]
     InvalidOption {
         /// The option.
         option: &'static str,
@@ -130,6 +125,7 @@ pub enum Error {
 
     /// A seed file failed; its transaction rolled back.
     #[error("seed {file}{} failed: {message}", line.map_or_else(String::new, |l| format!(":{l}")))]
+    #[non_exhaustive]
     SeedFailed {
         /// The seed file.
         file: String,
@@ -137,8 +133,8 @@ pub enum Error {
         line: Option<usize>,
         /// The database's message.
         message: String,
-        /// The SQLSTATE (PostgreSQL) or SQLite error code.
-        code: Option<String>,
+        /// The database's error code.
+        code: Option<ErrorCode>,
     },
 
     /// A code migration cannot be registered or run: no marker file, a
@@ -146,6 +142,7 @@ pub enum Error {
     /// function for this database, or unregistered functions for a pending
     /// marker.
     #[error("code migration {version} ({name}): {reason}")]
+    #[non_exhaustive]
     InvalidCode {
         /// The version.
         version: u64,
@@ -155,28 +152,32 @@ pub enum Error {
         reason: String,
     },
 
-    /// PostgreSQL reported an error outside a migration's own SQL.
-    #[cfg(feature = "postgres")]
-    #[error("postgres error while {context}")]
-    Postgres {
-        /// What the runner was doing.
-        context: &'static str,
-        /// The client's error.
-        source: postgres::Error,
+    /// A tracking table holds something migrate never writes (a row edited
+    /// by hand): the runner refuses to guess what it means.
+    #[error("unexpected content in {table}: {reason}")]
+    #[non_exhaustive]
+    UnexpectedTracking {
+        /// The table.
+        table: String,
+        /// What was found.
+        reason: String,
     },
 
-    /// SQLite reported an error outside a migration's own SQL.
-    #[cfg(feature = "sqlite")]
-    #[error("sqlite error while {context}")]
-    Sqlite {
+    /// The database reported an error outside a migration's own SQL.
+    #[error("{engine} error while {context}")]
+    #[non_exhaustive]
+    Database {
+        /// The database.
+        engine: Engine,
         /// What the runner was doing.
         context: &'static str,
-        /// The client's error.
-        source: rusqlite::Error,
+        /// The driver's error.
+        source: DriverError,
     },
 
     /// A file operation failed (the SQLite lock file).
     #[error("i/o error while {context}")]
+    #[non_exhaustive]
     Io {
         /// What the runner was doing.
         context: &'static str,
@@ -185,53 +186,77 @@ pub enum Error {
     },
 }
 
-struct MigrationFailedDisplay<'a>(&'a Error);
+impl Error {
+    /// The migration failure, if this is one.
+    #[must_use]
+    pub fn migration_failure(&self) -> Option<&MigrationFailure> {
+        match self {
+            Error::MigrationFailed(f) => Some(f),
+            _ => None,
+        }
+    }
 
-impl fmt::Display for MigrationFailedDisplay<'_> {
+    pub(crate) fn invalid_option(option: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidOption {
+            option,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A database's error code: a PostgreSQL SQLSTATE, or SQLite's extended
+/// result code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A PostgreSQL SQLSTATE.
+    SqlState(SqlState),
+    /// A SQLite extended result code (`SQLITE_CONSTRAINT_UNIQUE` is 2067).
+    Sqlite(i32),
+}
+
+impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Error::MigrationFailed {
-            version,
-            file,
-            line,
-            column,
-            message,
-            detail,
-            hint,
-            code,
-            partial,
-            ..
-        } = self.0
-        else {
-            unreachable!("only used for MigrationFailed")
-        };
-        write!(f, "migration {version} failed at {file}")?;
-        if let Some(line) = line {
-            write!(f, ":{line}")?;
-            if let Some(column) = column {
-                write!(f, ":{column}")?;
-            }
+        match self {
+            ErrorCode::SqlState(s) => write!(f, "SQLSTATE {s}"),
+            ErrorCode::Sqlite(code) => write!(f, "SQLite code {code}"),
         }
-        write!(f, ": {message}")?;
-        if let Some(code) = code {
-            write!(f, " (SQLSTATE {code})")?;
-        }
-        if let Some(detail) = detail {
-            write!(f, "\n  detail: {detail}")?;
-        }
-        if let Some(hint) = hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        if *partial {
-            write!(
-                f,
-                "\n  the migration runs without a transaction: what ran before the failure stays (a failed CREATE INDEX CONCURRENTLY leaves an invalid index) and it is marked `failed` in the tracking table, which stops later runs until it is resolved"
-            )?;
-        } else {
-            write!(
-                f,
-                "\n  its transaction was rolled back; earlier migrations stay applied"
-            )?;
-        }
-        Ok(())
+    }
+}
+
+/// A PostgreSQL SQLSTATE: five characters, such as `55P03`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct SqlState(Cow<'static, str>);
+
+impl SqlState {
+    /// `55P03`: a statement gave up waiting for a lock (`lock_timeout`).
+    pub const LOCK_NOT_AVAILABLE: SqlState = SqlState(Cow::Borrowed("55P03"));
+    /// `57014`: a statement was cancelled (`statement_timeout`).
+    pub const QUERY_CANCELED: SqlState = SqlState(Cow::Borrowed("57014"));
+    /// `42P01`: the table does not exist.
+    pub const UNDEFINED_TABLE: SqlState = SqlState(Cow::Borrowed("42P01"));
+    /// `3F000`: the schema does not exist.
+    pub const INVALID_SCHEMA_NAME: SqlState = SqlState(Cow::Borrowed("3F000"));
+
+    /// The code as the server sent it.
+    #[must_use]
+    pub fn new(code: impl Into<String>) -> Self {
+        SqlState(Cow::Owned(code.into()))
+    }
+
+    /// The five characters.
+    #[must_use]
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }

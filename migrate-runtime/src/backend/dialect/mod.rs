@@ -1,0 +1,434 @@
+//! Every piece of tracking-table SQL, for each engine: the statements are
+//! shared, and only the engine's own words differ (literals, timestamps,
+//! who applied, durations measured by the server or by the runner). The
+//! table definitions and PostgreSQL's cached digest are in `postgres.rs`
+//! and `sqlite.rs`.
+
+mod postgres;
+mod sqlite;
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+pub(crate) use self::postgres::APPLIED_MS;
+use crate::model::{Engine, Migration, Tracking};
+use crate::outcome::EventKind;
+
+/// The SQL of one engine's tracking tables.
+#[derive(Clone, Copy)]
+pub(crate) struct Dialect<'t> {
+    pub(crate) engine: Engine,
+    pub(crate) t: &'t Tracking,
+}
+
+/// An event to log: who it concerns, what happened, and the details.
+pub(crate) struct EventRow<'a> {
+    pub(crate) version: Option<u64>,
+    pub(crate) name: &'a str,
+    pub(crate) kind: EventKind,
+    pub(crate) checksum: &'a str,
+    pub(crate) ms: Option<f64>,
+    pub(crate) detail: Option<&'a str>,
+}
+
+/// A change to the tracking table made without running any migration
+/// (baseline, repair), recorded with its event.
+pub(crate) enum Change<'a> {
+    /// Marks a migration applied without running it (event `baseline`).
+    Stamp {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        down_sql: Option<&'a str>,
+    },
+    /// Rewrites a recorded checksum (and stored down SQL) to the set's
+    /// (event `repair`).
+    Rechecksum {
+        version: u64,
+        name: &'a str,
+        old: &'a str,
+        new: &'a str,
+        down_sql: Option<&'a str>,
+    },
+    /// Removes the mark of an unfinished no-transaction migration, so that
+    /// it runs again (event `repair`).
+    Unmark {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        state: &'a str,
+    },
+}
+
+impl<'t> Dialect<'t> {
+    pub(crate) fn new(engine: Engine, t: &'t Tracking) -> Self {
+        Dialect { engine, t }
+    }
+
+    fn pg(&self) -> bool {
+        self.engine == Engine::Postgres
+    }
+
+    /// A string literal: `E'…'` on PostgreSQL (correct whatever
+    /// `standard_conforming_strings` says), `'…'` on SQLite.
+    pub(crate) fn literal(&self, text: &str) -> String {
+        if self.pg() {
+            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+        } else {
+            format!("'{}'", text.replace('\'', "''"))
+        }
+    }
+
+    pub(crate) fn opt_literal(&self, text: Option<&str>) -> String {
+        text.map_or_else(|| "NULL".to_owned(), |t| self.literal(t))
+    }
+
+    /// The time now, as the tracking tables store it.
+    fn now(&self) -> &'static str {
+        if self.pg() {
+            "clock_timestamp()"
+        } else {
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        }
+    }
+
+    /// Who applies: the database user, or on SQLite (which has no users)
+    /// the operating system's.
+    fn actor(&self) -> String {
+        if self.pg() {
+            return "current_user".to_owned();
+        }
+        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME"));
+        self.opt_literal(user.ok().as_deref())
+    }
+
+    /// Opens a migration's transaction.
+    pub(crate) fn begin(&self) -> &'static str {
+        if self.pg() {
+            "BEGIN;\n"
+        } else {
+            // Takes the write lock now, not at the first write.
+            "BEGIN IMMEDIATE;\n"
+        }
+    }
+
+    /// `SET` (`SET LOCAL` inside a transaction) statements for timeouts,
+    /// each ending in a newline; SQLite has none.
+    pub(crate) fn timeouts(
+        &self,
+        local: bool,
+        lock: Option<Duration>,
+        statement: Option<Duration>,
+    ) -> String {
+        let mut out = String::new();
+        if !self.pg() {
+            return out;
+        }
+        let scope = if local { "SET LOCAL" } else { "SET" };
+        for (name, value) in [("lock_timeout", lock), ("statement_timeout", statement)] {
+            if let Some(d) = value {
+                let _ = writeln!(out, "{scope} {name} = '{}ms';", d.as_millis().max(1));
+            }
+        }
+        out
+    }
+
+    /// Undoes [`Dialect::timeouts`] set for the session.
+    pub(crate) fn reset_timeouts(&self) -> &'static str {
+        if self.pg() {
+            "RESET lock_timeout; RESET statement_timeout;"
+        } else {
+            ""
+        }
+    }
+
+    /// Creates what is missing of the tracking tables; on PostgreSQL also
+    /// voids the cached digest and sets the session up for the writes to
+    /// come. Sent once, under the lock.
+    pub(crate) fn begin_writes(&self) -> String {
+        if self.pg() {
+            postgres::begin_writes(self)
+        } else {
+            sqlite::create_tables(self.t)
+        }
+    }
+
+    /// Stores the final digest (when the run succeeded) and undoes what
+    /// [`Dialect::begin_writes`] set up for the session, if it ran.
+    pub(crate) fn end_writes(&self, digest: Option<&str>, began: bool) -> String {
+        if self.pg() && began {
+            postgres::end_writes(self, digest)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The query of the cached digest, on an engine that keeps one.
+    pub(crate) fn cached_digest(&self) -> Option<String> {
+        self.pg()
+            .then(|| format!("SELECT digest FROM {}", self.t.state))
+    }
+
+    /// Whether the cached digest's table exists, asked without an error.
+    pub(crate) fn digest_table_exists(&self) -> String {
+        format!(
+            "SELECT to_regclass({}) IS NOT NULL",
+            self.literal(&self.t.state)
+        )
+    }
+
+    /// Brings the cached digest up to date with the table, never waiting
+    /// (sent before [`Dialect::select_applied`]).
+    pub(crate) fn refresh_digest(&self) -> String {
+        if self.pg() {
+            postgres::refresh_digest(self)
+        } else {
+            String::new()
+        }
+    }
+
+    pub(crate) fn select_applied(&self) -> String {
+        format!(
+            "SELECT version, name, checksum, status FROM {} ORDER BY version",
+            self.t.history
+        )
+    }
+
+    pub(crate) fn select_rows(&self) -> String {
+        format!(
+            "SELECT version, name, checksum, status, {}, execution_ms, applied_by, down_sql \
+             FROM {} ORDER BY version",
+            self.utc("applied_at"),
+            self.t.history,
+        )
+    }
+
+    pub(crate) fn select_events(&self, limit: usize) -> String {
+        format!(
+            "SELECT id, version, name, event, checksum, {}, execution_ms, actor, detail \
+             FROM {} ORDER BY id DESC LIMIT {limit}",
+            self.utc("at"),
+            self.t.events,
+        )
+    }
+
+    /// A timestamp column as UTC text, the format SQLite stores.
+    fn utc(&self, column: &str) -> String {
+        if self.pg() {
+            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        } else {
+            column.to_owned()
+        }
+    }
+
+    /// The time each of `versions` took, for those in the table.
+    pub(crate) fn select_durations(&self, versions: &[u64]) -> String {
+        let list: Vec<String> = versions.iter().map(u64::to_string).collect();
+        format!(
+            "SELECT version, execution_ms FROM {} WHERE version IN ({}) ORDER BY version",
+            self.t.history,
+            list.join(", ")
+        )
+    }
+
+    /// Appends an event to the log.
+    pub(crate) fn event(&self, e: &EventRow<'_>) -> String {
+        format!(
+            "INSERT INTO {} (version, name, event, checksum, execution_ms, actor, detail) \
+             VALUES ({}, {}, '{}', {}, {}, {}, {});\n",
+            self.t.events,
+            e.version.map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
+            self.literal(e.name),
+            e.kind.as_str(),
+            self.literal(e.checksum),
+            e.ms.map_or_else(|| "NULL".to_owned(), |ms| ms.to_string()),
+            self.actor(),
+            self.opt_literal(e.detail),
+        )
+    }
+
+    /// Records an applied transactional migration and its event, inside
+    /// its transaction. PostgreSQL measures the time itself (from the
+    /// transaction's start) in a prepared statement that also returns it
+    /// (column [`APPLIED_MS`]); elsewhere the runner's `ms` is stored.
+    pub(crate) fn record_apply(&self, m: &Migration, ms: f64) -> String {
+        if self.pg() {
+            return postgres::record_apply(self, m);
+        }
+        let mut sql = format!(
+            "INSERT INTO {} (version, name, checksum, execution_ms, applied_by, no_transaction, down_sql) \
+             VALUES ({}, {}, {}, {ms}, {}, false, {});\n",
+            self.t.history,
+            m.version(),
+            self.literal(m.name()),
+            self.literal(m.checksum()),
+            self.actor(),
+            self.opt_literal(m.down_sql()),
+        );
+        sql.push_str(&self.event(&EventRow {
+            version: Some(m.version()),
+            name: m.name(),
+            kind: EventKind::Apply,
+            checksum: m.checksum(),
+            ms: Some(ms),
+            detail: None,
+        }));
+        sql
+    }
+
+    /// Marks a no-transaction migration `in_progress` (again, for an
+    /// interrupted resumable one) and logs its `start`.
+    pub(crate) fn mark_in_progress(&self, m: &Migration) -> String {
+        let mut sql = format!(
+            "INSERT INTO {history} (version, name, checksum, status, applied_by, no_transaction, down_sql) \
+             VALUES ({v}, {name}, {sum}, 'in_progress', {actor}, true, {down}) \
+             ON CONFLICT (version) DO UPDATE SET status = 'in_progress', \
+             checksum = EXCLUDED.checksum, applied_at = {now};\n",
+            history = self.t.history,
+            v = m.version(),
+            name = self.literal(m.name()),
+            sum = self.literal(m.checksum()),
+            actor = self.actor(),
+            down = self.opt_literal(m.down_sql()),
+            now = self.now(),
+        );
+        sql.push_str(&self.event(&EventRow {
+            version: Some(m.version()),
+            name: m.name(),
+            kind: EventKind::Start,
+            checksum: m.checksum(),
+            ms: None,
+            detail: None,
+        }));
+        sql
+    }
+
+    /// Marks a no-transaction migration applied, with the time since its
+    /// `in_progress` mark (PostgreSQL) or the runner's `ms`, and logs it.
+    pub(crate) fn mark_applied(&self, m: &Migration, ms: f64) -> String {
+        let elapsed = if self.pg() {
+            "extract(epoch FROM clock_timestamp() - applied_at) * 1000".to_owned()
+        } else {
+            ms.to_string()
+        };
+        format!(
+            "UPDATE {history} SET status = 'applied', execution_ms = {elapsed}, applied_at = {now} \
+             WHERE version = {v};\n\
+             INSERT INTO {events} (version, name, event, checksum, execution_ms, actor) \
+             SELECT {v}, {name}, 'apply', {sum}, execution_ms, {actor} FROM {history} WHERE version = {v};\n",
+            history = self.t.history,
+            events = self.t.events,
+            now = self.now(),
+            v = m.version(),
+            name = self.literal(m.name()),
+            sum = self.literal(m.checksum()),
+            actor = self.actor(),
+        )
+    }
+
+    /// Marks a migration that failed outside a transaction.
+    pub(crate) fn mark_failed(&self, version: u64) -> String {
+        format!(
+            "UPDATE {} SET status = 'failed' WHERE version = {version};\n",
+            self.t.history
+        )
+    }
+
+    /// Removes a rolled back migration's row and logs the rollback.
+    pub(crate) fn forget(&self, version: u64, name: &str, checksum: &str, detail: &str) -> String {
+        let mut sql = format!("DELETE FROM {} WHERE version = {version};\n", self.t.history);
+        sql.push_str(&self.event(&EventRow {
+            version: Some(version),
+            name,
+            kind: EventKind::Rollback,
+            checksum,
+            ms: None,
+            detail: Some(detail),
+        }));
+        sql
+    }
+
+    /// A baseline or repair change and its event.
+    pub(crate) fn change(&self, c: &Change<'_>) -> String {
+        let h = &self.t.history;
+        let (mut sql, event) = match *c {
+            Change::Stamp { version, name, checksum, down_sql } => (
+                format!(
+                    "INSERT INTO {h} (version, name, checksum, applied_by, no_transaction, down_sql) \
+                     VALUES ({version}, {}, {}, {}, false, {});\n",
+                    self.literal(name),
+                    self.literal(checksum),
+                    self.actor(),
+                    self.opt_literal(down_sql),
+                ),
+                (version, name, EventKind::Baseline, checksum, "marked applied without running".to_owned()),
+            ),
+            Change::Rechecksum { version, name, old, new, down_sql } => (
+                format!(
+                    "UPDATE {h} SET checksum = {}, down_sql = {} WHERE version = {version};\n",
+                    self.literal(new),
+                    self.opt_literal(down_sql),
+                ),
+                (version, name, EventKind::Repair, new, format!("checksum {old} replaced by {new}")),
+            ),
+            Change::Unmark { version, name, checksum, state } => (
+                format!("DELETE FROM {h} WHERE version = {version};\n"),
+                (
+                    version,
+                    name,
+                    EventKind::Repair,
+                    checksum,
+                    format!("`{state}` mark removed: the migration runs again"),
+                ),
+            ),
+        };
+        let (version, name, kind, checksum, detail) = event;
+        sql.push_str(&self.event(&EventRow {
+            version: Some(version),
+            name,
+            kind,
+            checksum,
+            ms: None,
+            detail: Some(&detail),
+        }));
+        sql
+    }
+
+    /// Creates the seeds table if needed and reads what ran for `env`.
+    pub(crate) fn read_seeds(&self, env: &str) -> String {
+        let create = if self.pg() {
+            postgres::create_seeds(self.t)
+        } else {
+            sqlite::create_seeds(self.t)
+        };
+        format!(
+            "{create}\nSELECT file, checksum FROM {} WHERE env = {};",
+            self.t.seeds,
+            self.literal(env)
+        )
+    }
+
+    /// Records a seed file that ran, and its event.
+    pub(crate) fn record_seed(&self, env: &str, file: &str, checksum: &str) -> String {
+        let mut sql = format!(
+            "INSERT INTO {seeds} (env, file, checksum, applied_by) VALUES ({env}, {file}, {sum}, {actor}) \
+             ON CONFLICT (env, file) DO UPDATE SET checksum = EXCLUDED.checksum, \
+             applied_at = {now}, applied_by = EXCLUDED.applied_by;\n",
+            seeds = self.t.seeds,
+            env = self.literal(env),
+            file = self.literal(file),
+            sum = self.literal(checksum),
+            actor = self.actor(),
+            now = self.now(),
+        );
+        sql.push_str(&self.event(&EventRow {
+            version: None,
+            name: file,
+            kind: EventKind::Seed,
+            checksum,
+            ms: None,
+            detail: Some(env),
+        }));
+        sql
+    }
+}

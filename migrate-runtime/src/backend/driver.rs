@@ -1,0 +1,141 @@
+//! What a driver does for the protocol: execute text, lock, unlock, run a
+//! code migration's function, and report its errors in one shape.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::model::{Engine, Migration};
+use crate::outcome::{Direction, DriverError, Error, ErrorCode};
+
+/// A driver's future: boxed so that `dyn Driver` works, `Send` so that an
+/// async service can run migrations on any task.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A row a script returned: the first column's name (to tell the runner's
+/// own rows apart from a migration's) and every value as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub values: Vec<Option<String>>,
+}
+
+impl Row {
+    /// The value of column `i`, `None` for NULL or a missing column.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.values.get(i).and_then(Option::as_deref)
+    }
+}
+
+/// Where the database says an error is, in the text that was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// A 1-based character index (PostgreSQL).
+    Char(usize),
+    /// A 0-based byte offset (SQLite).
+    Byte(usize),
+}
+
+/// A database error, as every driver reports it.
+#[derive(Debug)]
+pub struct DbFailure {
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub code: Option<ErrorCode>,
+    pub position: Option<Position>,
+    /// The script named a table (or schema) that does not exist.
+    pub missing_table: bool,
+    /// The database answered with this error (the connection is still
+    /// there); false for a lost connection or a client-side error.
+    pub answered: bool,
+    pub source: Option<DriverError>,
+}
+
+impl DbFailure {
+    /// A failure that is not the database's: a code migration's own error,
+    /// or a script that cannot be split into statements.
+    pub fn other(message: String, source: Option<DriverError>) -> Self {
+        DbFailure {
+            message,
+            detail: None,
+            hint: None,
+            code: None,
+            position: None,
+            missing_table: false,
+            answered: false,
+            source,
+        }
+    }
+
+    /// The runner's error for a failure outside a migration's own SQL.
+    pub fn into_error(self, engine: Engine, context: &'static str) -> Error {
+        Error::Database {
+            engine,
+            context,
+            source: self
+                .source
+                .unwrap_or_else(|| Box::<dyn std::error::Error + Send + Sync>::from(self.message)),
+        }
+    }
+}
+
+/// A code migration's function to run.
+pub struct CodeCall<'a> {
+    pub migration: &'a Migration,
+    pub direction: Direction,
+    /// `Some`: run it in a transaction of the driver's, with the session
+    /// settings first and then the bookkeeping the closure makes of the
+    /// function's time in milliseconds, and commit. `None`: run it on the
+    /// connection itself.
+    pub transaction: Option<(String, &'a (dyn Fn(f64) -> String + Sync))>,
+}
+
+/// A database connection as the protocol uses it.
+pub trait Driver: Send {
+    /// The database.
+    fn engine(&self) -> Engine;
+
+    /// Sends `sql` (one statement or several) as one message and returns
+    /// the rows of every statement, in order. The server stops at the
+    /// first error.
+    fn run<'a>(&'a mut self, sql: &'a str) -> Fut<'a, Result<Vec<Row>, DbFailure>>;
+
+    /// Tries once to take the migration lock `key`, without waiting and
+    /// without leaving a transaction open.
+    fn try_lock(&mut self, key: i64) -> Fut<'_, Result<bool, Error>>;
+
+    /// Runs `then` (empty for nothing) and releases the lock `key`, in one
+    /// message where the database allows: the lock first, so that a failure
+    /// of `then` never keeps it.
+    fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>>;
+
+    /// Waits `pause` (between attempts at the lock, before a retry).
+    fn pause(&mut self, pause: Duration) -> Fut<'_, ()>;
+
+    /// Runs a code migration's function for this database.
+    fn code<'a>(&'a mut self, call: CodeCall<'a>) -> Fut<'a, Result<(), DbFailure>>;
+
+    /// How many transactional migrations one message may carry, each in
+    /// its own `BEGIN … COMMIT`: more than one only where a message costs a
+    /// round trip and the server stops at the first error in it.
+    fn max_batch(&self) -> usize {
+        1
+    }
+}
+
+/// Runs a code migration's function, turning a panic into its error, so
+/// that a panicking function fails like any other (its transaction rolled
+/// back, its row marked) and the lock is still released.
+pub fn guard<T>(
+    f: impl FnOnce() -> Result<T, crate::model::CodeError>,
+) -> Result<T, crate::model::CodeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        Err(format!("the code migration panicked: {what}").into())
+    })
+}

@@ -1,0 +1,318 @@
+//! Scripts run in a transaction of their own with their bookkeeping — a
+//! migration, a rollback, a seed file — and the one way a failure is
+//! handled: roll back (or mark the row `failed`), log a `failure` event,
+//! return the error with its file, line and column.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::locate::{in_message, in_statement, Located};
+use super::Session;
+use crate::backend::dialect::{EventRow, APPLIED_MS};
+use crate::backend::{DbFailure, Position};
+use crate::model::Migration;
+use crate::outcome::{Direction, Error, EventKind, MigrationFailure, Report};
+use crate::text::lexer;
+
+/// Replaying a failed migration to find its failing statement is skipped
+/// when the failed attempt took longer than this; the replay's statements
+/// are bounded by it too.
+const REPLAY_LIMIT: Duration = Duration::from_secs(2);
+
+/// What a failure concerns.
+#[derive(Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    pub(crate) version: u64,
+    pub(crate) name: &'a str,
+    pub(crate) checksum: &'a str,
+    /// The file, for messages.
+    pub(crate) file: &'a str,
+    pub(crate) kind: Kind,
+}
+
+/// A migration applied or rolled back, or a seed file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Migration(Direction),
+    Seed,
+}
+
+impl<'a> Subject<'a> {
+    pub(crate) fn migration(m: &'a Migration, file: &'a str, direction: Direction) -> Self {
+        Subject {
+            version: m.version(),
+            name: m.name(),
+            checksum: m.checksum(),
+            file,
+            kind: Kind::Migration(direction),
+        }
+    }
+
+    /// The error for `f`, located at `at`; `partial` when what ran before
+    /// the failure stays.
+    fn error(&self, f: DbFailure, at: Located, partial: bool) -> Error {
+        let (line, column) = at.map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        match self.kind {
+            Kind::Seed => Error::SeedFailed {
+                file: self.file.to_owned(),
+                line,
+                message: f.message,
+                code: f.code,
+            },
+            Kind::Migration(direction) => Error::MigrationFailed(Box::new(MigrationFailure {
+                version: self.version,
+                name: self.name.to_owned(),
+                file: self.file.to_owned(),
+                direction,
+                line,
+                column,
+                message: f.message,
+                detail: f.detail,
+                hint: f.hint,
+                code: f.code,
+                partial,
+                report: Report::default(),
+                source: f.source,
+            })),
+        }
+    }
+}
+
+/// What a failed script left to undo.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum After {
+    /// Its transaction is open: roll it back.
+    Rollback,
+    /// Its transaction is gone already.
+    Nothing,
+    /// It ran outside a transaction: mark its row `failed`.
+    MarkFailed,
+}
+
+/// What a transactional script records before its `COMMIT`.
+pub(crate) enum Bookkeeping<'a> {
+    /// An applied migration's row and event.
+    Apply(&'a Migration),
+    /// Any other tracking SQL (a rollback's, a seed file's).
+    Text(String),
+}
+
+/// A script run in a transaction of its own, with its bookkeeping.
+pub(crate) struct Unit<'a> {
+    pub(crate) subject: Subject<'a>,
+    pub(crate) sql: &'a str,
+    pub(crate) lock_timeout: Option<Duration>,
+    pub(crate) statement_timeout: Option<Duration>,
+    pub(crate) bookkeeping: Bookkeeping<'a>,
+}
+
+impl Session<'_> {
+    fn bookkeeping(&self, b: &Bookkeeping<'_>, ms: f64) -> String {
+        match b {
+            Bookkeeping::Apply(m) => self.sql.record_apply(m, ms),
+            Bookkeeping::Text(sql) => sql.clone(),
+        }
+    }
+
+    /// The failure handling, the same for every script: undo what `after`
+    /// says, log a `failure` event (a failure to log never hides the
+    /// error), and return the error.
+    pub(super) async fn fail(&mut self, s: &Subject<'_>, f: DbFailure, at: Located, after: After) -> Error {
+        match after {
+            After::Rollback => {
+                let _ = self.db.run("ROLLBACK").await;
+            }
+            After::MarkFailed => {
+                let _ = self.db.run(&self.sql.mark_failed(s.version)).await;
+            }
+            After::Nothing => {}
+        }
+        let error = s.error(f, at, after == After::MarkFailed);
+        let detail = error.to_string();
+        let event = self.sql.event(&EventRow {
+            version: (s.kind != Kind::Seed).then_some(s.version),
+            name: s.name,
+            kind: EventKind::Failure,
+            checksum: s.checksum,
+            ms: None,
+            detail: Some(&detail),
+        });
+        let _ = self.db.run(&event).await;
+        error
+    }
+
+    /// Runs `script` statement by statement; a failure comes with its
+    /// place in the script.
+    pub(super) async fn statements(&mut self, script: &str) -> Result<(), (DbFailure, Located)> {
+        let statements = lexer::split(script).map_err(|u| {
+            let message = format!("the SQL has an unterminated {}", u.what);
+            (DbFailure::other(message, None), Some(lexer::line_col(script, u.start)))
+        })?;
+        for s in statements {
+            if let Err(f) = self.db.run(&script[s.start..s.end]).await {
+                let at = in_statement(&f, script, s.start, s.end);
+                return Err((f, at));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs each unit in a transaction of its own, in order, stopping at
+    /// the first failure: how long each committed one took, and the
+    /// failure. One message for several when the driver allows.
+    pub(super) async fn transact(&mut self, units: &[Unit<'_>]) -> (Vec<Duration>, Option<Error>) {
+        if self.db.max_batch() > 1 {
+            return self.transact_in_one_message(units).await;
+        }
+        let mut durations = Vec::with_capacity(units.len());
+        for u in units {
+            match self.transact_one(u).await {
+                Ok(d) => durations.push(d),
+                Err(e) => return (durations, Some(e)),
+            }
+        }
+        (durations, None)
+    }
+
+    /// `BEGIN`, the statements one by one (so a failure names its
+    /// statement), the bookkeeping and `COMMIT`.
+    async fn transact_one(&mut self, u: &Unit<'_>) -> Result<Duration, Error> {
+        let started = Instant::now();
+        let begin = format!(
+            "{}{}",
+            self.sql.begin(),
+            self.sql.timeouts(true, u.lock_timeout, u.statement_timeout)
+        );
+        self.db
+            .run(&begin)
+            .await
+            .map_err(self.db_error("starting a transaction"))?;
+        if let Err((f, at)) = self.statements(u.sql).await {
+            return Err(self.fail(&u.subject, f, at, After::Rollback).await);
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let commit = format!("{}COMMIT;", self.bookkeeping(&u.bookkeeping, ms));
+        if let Err(f) = self.db.run(&commit).await {
+            let _ = self.db.run("ROLLBACK").await;
+            return Err(self.db_error("recording in the tracking table")(f));
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Sends the units in one message, each as `BEGIN; <sql>; <bookkeeping>;
+    /// COMMIT;`. The server runs them in order and skips the rest of the
+    /// message at the first error, so the ones before a failure stay
+    /// committed and the ones after it never run. Each applied migration's
+    /// bookkeeping returns its server-side time.
+    async fn transact_in_one_message(&mut self, units: &[Unit<'_>]) -> (Vec<Duration>, Option<Error>) {
+        let mut script = String::new();
+        let mut chars = 0;
+        let mut starts = Vec::with_capacity(units.len());
+        for u in units {
+            let head = format!(
+                "{}{}",
+                self.sql.begin(),
+                self.sql.timeouts(true, u.lock_timeout, u.statement_timeout)
+            );
+            script.push_str(&head);
+            chars += head.chars().count();
+            starts.push(chars);
+            script.push_str(u.sql);
+            chars += u.sql.chars().count();
+            let tail = format!("\n;\n{}COMMIT;\n", self.bookkeeping(&u.bookkeeping, 0.0));
+            chars += tail.chars().count();
+            script.push_str(&tail);
+        }
+        let started = Instant::now();
+        let f = match self.db.run(&script).await {
+            // Only the bookkeeping's rows: a migration's own SELECT returns
+            // rows too.
+            Ok(rows) => return (server_times(&rows, units.len()), None),
+            Err(f) => f,
+        };
+        // The session is in the failed script's aborted transaction (or
+        // the connection is gone, and the server rolls back for us).
+        let _ = self.db.run("ROLLBACK").await;
+        let durations = if units.len() > 1 {
+            self.committed(units, &f, &starts).await
+        } else {
+            Vec::new()
+        };
+        let failed = durations.len().min(units.len() - 1);
+        let u = &units[failed];
+        let mut found = (f, None);
+        found.1 = in_message(&found.0, u.sql, starts[failed]);
+        if found.1.is_none() && found.0.answered && started.elapsed() < REPLAY_LIMIT {
+            if let Some(replayed) = self.replay(u).await {
+                found = replayed;
+            }
+        }
+        let error = self.fail(&u.subject, found.0, found.1, After::Nothing).await;
+        (durations, Some(error))
+    }
+
+    /// After a message failed: how long each migration that committed
+    /// took, in order (read back from the tracking table); the one after
+    /// them is the one that failed. If that read fails too (the connection
+    /// is gone), the error position tells which one failed.
+    async fn committed(&mut self, units: &[Unit<'_>], f: &DbFailure, starts: &[usize]) -> Vec<Duration> {
+        let versions: Vec<u64> = units.iter().map(|u| u.subject.version).collect();
+        let query = self.sql.select_durations(&versions);
+        if let Ok(rows) = self.db.run(&query).await {
+            let done: BTreeMap<u64, f64> = rows
+                .iter()
+                .filter_map(|r| {
+                    let ms = r.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0.0);
+                    Some((r.get(0)?.parse().ok()?, ms))
+                })
+                .collect();
+            return versions
+                .iter()
+                .map_while(|v| done.get(v))
+                .map(|&ms| millis(ms))
+                .collect();
+        }
+        let failed = match f.position {
+            Some(Position::Char(pos)) => {
+                let index = pos.saturating_sub(1);
+                starts.iter().rposition(|&s| s <= index).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        vec![Duration::ZERO; failed]
+    }
+
+    /// Replays the script statement by statement inside a transaction that
+    /// is rolled back, to find the statement that fails. Each statement
+    /// may wait for a lock and run for at most [`REPLAY_LIMIT`] (or the
+    /// script's own, shorter, timeouts), so that the replay can never block
+    /// where the attempt did not.
+    async fn replay(&mut self, u: &Unit<'_>) -> Option<(DbFailure, Located)> {
+        let bound = |d: Option<Duration>| Some(d.map_or(REPLAY_LIMIT, |d| d.min(REPLAY_LIMIT)));
+        let begin = format!(
+            "{}{}",
+            self.sql.begin(),
+            self.sql
+                .timeouts(true, bound(u.lock_timeout), bound(u.statement_timeout))
+        );
+        self.db.run(&begin).await.ok()?;
+        let found = self.statements(u.sql).await.err();
+        let _ = self.db.run("ROLLBACK").await;
+        found
+    }
+}
+
+/// The server-side times the bookkeeping returned, told apart by their
+/// column's name.
+fn server_times(rows: &[crate::backend::Row], most: usize) -> Vec<Duration> {
+    rows.iter()
+        .filter(|r| r.label == APPLIED_MS)
+        .filter_map(|r| r.get(0)?.parse::<f64>().ok())
+        .take(most)
+        .map(millis)
+        .collect()
+}
+
+fn millis(ms: f64) -> Duration {
+    Duration::from_secs_f64(ms.max(0.0) / 1000.0)
+}

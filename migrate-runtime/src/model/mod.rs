@@ -1,0 +1,26 @@
+//! The model: migrations, sets, seed files, code migrations, engines and
+//! tracking rows. Imports only `text`.
+
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "sqlite")),
+    allow(dead_code, unused_imports)
+)]
+mod code;
+pub(crate) mod embedded;
+mod engine;
+mod migration;
+mod seed;
+mod set;
+mod tracking;
+
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub(crate) use code::Up;
+pub use code::{CodeError, CodeMigration};
+pub use engine::Engine;
+pub(crate) use migration::{Body, Directives, Script, UNREGISTERED_CHECKSUM};
+pub use migration::Migration;
+pub use seed::Seed;
+pub(crate) use set::digest_of;
+pub use set::Migrations;
+pub(crate) use tracking::{quote_ident, AppliedRow, HistoryRow, Tracking};
+pub use tracking::MigrationState;

@@ -1,0 +1,24 @@
+//! What operations return: reports, status, plans, history, progress
+//! events, warnings and errors. Imports only `model`.
+
+mod error;
+mod failure;
+mod history;
+mod plan;
+mod progress;
+mod report;
+mod seed_report;
+mod status;
+mod warning;
+
+pub use error::{DriverError, Error, ErrorCode, SqlState};
+pub use failure::MigrationFailure;
+pub use history::{Event, EventKind};
+pub use plan::{Direction, Plan, PlannedStep};
+pub(crate) use progress::{emit, Observer, Watchdog};
+pub use progress::Progress;
+pub use report::{AppliedMigration, DownSource, Report, RolledBack};
+pub use seed_report::{SeedOutcome, SeedReport, SeededFile};
+pub(crate) use status::{examine, status};
+pub use status::{AppliedEntry, Finding, PendingMigration, Status};
+pub use warning::Warning;
