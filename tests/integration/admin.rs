@@ -76,7 +76,7 @@ fn repair_rewrites_drifted_checksums_and_logs_it() {
             BASIC_EDITED.get(2).unwrap().checksum()
         );
         let last = &db.history(BASIC.runner(), 1).unwrap()[0];
-        assert_eq!((last.kind(), last.version()), ("repair", Some(2)));
+        assert_eq!((last.kind(), last.version()), (migrate::EventKind::Repair, Some(2)));
         assert!(last.detail().is_some_and(|d| d.contains("replaced by")));
         assert!(
             db.repair(BASIC_EDITED.runner()).unwrap().is_empty(),

@@ -43,7 +43,7 @@ fn status_shows_applied_and_pending_and_serializes_to_json() {
                 (entry.version(), entry.name(), entry.checksum()),
                 (m.version(), m.name(), m.checksum())
             );
-            assert_eq!(entry.state(), "applied");
+            assert_eq!(entry.state(), migrate::MigrationState::Applied);
             assert!(entry.embedded());
             assert!(entry.execution_ms().is_some_and(|ms| ms >= 0.0));
             assert!(
@@ -116,7 +116,7 @@ fn verify_reports_a_half_applied_migration() {
     HALF_APPLIED.run(&mut client).unwrap_err();
     let found = HALF_APPLIED.runner().verify(&mut client).unwrap();
     assert!(
-        matches!(&found[..], [Finding::HalfApplied { version: 2, state, .. }] if state == "failed"),
+        matches!(&found[..], [Finding::HalfApplied { version: 2, state: migrate::MigrationState::Failed, .. }]),
         "{found:?}"
     );
 }
@@ -127,8 +127,10 @@ fn history_lists_events_newest_first_with_a_limit() {
         let mut db = connect();
         db.run(FAILING.runner()).unwrap_err();
         let events = db.history(FAILING.runner(), 10).unwrap();
-        let seen: Vec<(Option<u64>, &str)> =
-            events.iter().map(|e| (e.version(), e.kind())).collect();
+        let seen: Vec<(Option<u64>, &str)> = events
+            .iter()
+            .map(|e| (e.version(), e.kind().as_str()))
+            .collect();
         assert_eq!(
             seen,
             vec![(Some(3), "failure"), (Some(2), "apply"), (Some(1), "apply")]

@@ -50,7 +50,7 @@ fn out_of_order_can_be_warned_about_or_allowed() {
         let report = db.run(OOO_NEW.runner().out_of_order(Policy::Warn)).unwrap();
         assert_eq!(report.applied().len(), 1);
         assert_eq!(report.warnings().len(), 1, "{report}");
-        assert!(report.warnings()[0].contains("20240201000000"), "{report}");
+        assert!(report.warnings()[0].to_string().contains("20240201000000"), "{report}");
         assert_eq!(
             db.versions(),
             vec![20_240_101_000_000, 20_240_201_000_000, 20_240_301_000_000]

@@ -140,7 +140,7 @@ fn unknown_applied_version_is_refused() {
     BASIC.run(&mut client).unwrap();
     let err = BASIC_SHORT.run(&mut client).unwrap_err();
     assert!(
-        matches!(&err, Error::UnknownApplied { version: 3, name } if name == "record_boot"),
+        matches!(&err, Error::UnknownApplied { version: 3, name, .. } if name == "record_boot"),
         "{err}"
     );
 }
@@ -174,29 +174,28 @@ fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
     let db = pg_db!("failing");
     let mut client = db.connect();
     let err = FAILING.run(&mut client).unwrap_err();
-    let Error::MigrationFailed {
-        version,
-        file,
-        line,
-        column,
-        message,
-        code,
-        partial,
-        ..
-    } = &err
-    else {
+    let Some(f) = err.migration_failure() else {
         panic!("expected a migration failure, got {err}");
     };
-    assert_eq!(*version, 3);
-    assert_eq!(file, "tests/fixtures/failing/0003_fail_halfway.up.sql");
+    assert_eq!(f.version(), 3);
+    assert_eq!(f.file(), "tests/fixtures/failing/0003_fail_halfway.up.sql");
     assert_eq!(
-        (*line, *column),
+        (f.line(), f.column()),
         (Some(5), Some(13)),
         "points at no_such_table"
     );
-    assert!(message.contains("no_such_table"), "{message}");
-    assert_eq!(code.as_deref(), Some("42P01"));
-    assert!(!partial);
+    assert!(f.message().contains("no_such_table"), "{err}");
+    assert_eq!(
+        f.code(),
+        Some(&migrate::ErrorCode::SqlState(migrate::SqlState::UNDEFINED_TABLE))
+    );
+    assert!(!f.is_partial());
+    let applied: Vec<u64> = f.report().applied().iter().map(|a| a.version()).collect();
+    assert_eq!(applied, [1, 2], "the failure tells what the run applied before it");
+    assert!(
+        std::error::Error::source(&err).is_some_and(|s| s.downcast_ref::<migrate::postgres::Error>().is_some()),
+        "the driver's error is the source"
+    );
     assert_eq!(pg_versions(&mut client), vec![1, 2]);
     assert!(pg_table_exists(&mut client, "b"));
     assert!(
@@ -210,11 +209,11 @@ fn failing_third_migration_keeps_the_first_two_and_nothing_of_the_third() {
     // instead of waiting, and no advisory lock is left behind.
     let again = FAILING
         .runner()
-        .lock_timeout(Duration::from_secs(2))
+        .lock_wait(Duration::from_secs(2))
         .run(&mut client)
         .unwrap_err();
     assert!(
-        matches!(again, Error::MigrationFailed { version: 3, .. }),
+        again.migration_failure().map(|f| f.version()) == Some(3),
         "{again}"
     );
     let mut other = db.connect();
@@ -234,15 +233,9 @@ fn nothing_after_a_failing_migration_runs() {
     let db = pg_db!("failing_middle");
     let mut client = db.connect();
     let err = FAILING_MIDDLE.run(&mut client).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::MigrationFailed {
-                version: 3,
-                line: Some(5),
-                ..
-            }
-        ),
+    assert_eq!(
+        err.migration_failure().map(|f| (f.version(), f.line())),
+        Some((3, Some(5))),
         "{err}"
     );
     assert_eq!(pg_versions(&mut client), vec![1, 2]);
@@ -256,16 +249,11 @@ fn failure_without_server_position_points_at_the_failing_statement() {
     let db = pg_db!("no_position");
     let mut client = db.connect();
     let err = FAILING_RUNTIME.run(&mut client).unwrap_err();
-    let Error::MigrationFailed {
-        version,
-        line,
-        column,
-        code,
-        ..
-    } = &err
-    else {
+    let Some(f) = err.migration_failure() else {
         panic!("expected a migration failure, got {err}");
     };
+    let (version, line, column) = (&f.version(), &f.line(), &f.column());
+    let code = f.code().map(|c| c.to_string().replace("SQLSTATE ", ""));
     assert_eq!(*version, 2);
     assert_eq!(
         (*line, *column),
@@ -309,16 +297,10 @@ fn half_applied_no_transaction_migration_is_marked_and_blocks_later_runs() {
     let db = pg_db!("half");
     let mut client = db.connect();
     let err = HALF_APPLIED.run(&mut client).unwrap_err();
-    let Error::MigrationFailed {
-        version,
-        line,
-        partial,
-        ..
-    } = &err
-    else {
+    let Some(f) = err.migration_failure() else {
         panic!("expected a migration failure, got {err}");
     };
-    assert_eq!((*version, *line, *partial), (2, Some(3), true));
+    assert_eq!((f.version(), f.line(), f.is_partial()), (2, Some(3), true));
     let status: String = client
         .query_one("SELECT status FROM migrate_history WHERE version = 2", &[])
         .unwrap()
@@ -329,7 +311,7 @@ fn half_applied_no_transaction_migration_is_marked_and_blocks_later_runs() {
 
     let again = HALF_APPLIED.run(&mut client).unwrap_err();
     assert!(
-        matches!(&again, Error::HalfApplied { version: 2, status, .. } if status == "failed"),
+        matches!(&again, Error::HalfApplied { version: 2, state: migrate::MigrationState::Failed, .. }),
         "{again}"
     );
 }
@@ -348,7 +330,7 @@ fn lock_timeout_gives_a_clear_error() {
     let mut client = db.connect();
     let err = SLOW_INDEX
         .runner()
-        .lock_timeout(Duration::from_millis(300))
+        .lock_wait(Duration::from_millis(300))
         .run(&mut client)
         .unwrap_err();
     assert!(matches!(err, Error::LockTimeout { .. }), "{err}");

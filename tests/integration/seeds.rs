@@ -74,7 +74,7 @@ fn seeds_run_once_per_change_and_failures_roll_back_alone() {
         // Seeding leaves the migrations' cached state valid: a no-op boot.
         assert!(db.run(SEEDED.runner()).unwrap().applied().is_empty());
         let events = db.history(SEEDED.runner(), 1).unwrap();
-        assert_eq!(events[0].kind(), "seed");
+        assert_eq!(events[0].kind(), migrate::EventKind::Seed);
     });
 }
 

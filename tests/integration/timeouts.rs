@@ -90,7 +90,7 @@ fn without_retries_the_lock_timeout_fails_the_migration_cleanly() {
         .unwrap();
     let err = LOCK_RETRY.runner().run(&mut client).unwrap_err();
     assert!(
-        matches!(&err, migrate::Error::MigrationFailed { version: 2, code: Some(c), .. } if c == "55P03"),
+        err.migration_failure().is_some_and(|f| f.version() == 2 && f.code() == Some(&migrate::ErrorCode::SqlState(migrate::SqlState::LOCK_NOT_AVAILABLE))),
         "{err}"
     );
     holder.batch_execute("COMMIT").unwrap();
