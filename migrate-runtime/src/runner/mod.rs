@@ -17,6 +17,8 @@ mod inspect;
 mod lock;
 mod rollback;
 mod seed;
+#[cfg(test)]
+mod tests;
 
 pub use rollback::Rollback;
 

@@ -1,0 +1,292 @@
+//! The runner's decisions, tested on the double driver: what is sent, in
+//! how many messages, what is refused before the lock, what a failure
+//! reports, when the lock is released.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::check::batch_len;
+use crate::backend::double::{row, server_error, Call, Double};
+use crate::backend::{DbFailure, Position};
+use crate::model::embedded::{migration, migrations};
+use crate::model::{Engine, Migration, MigrationState, Migrations};
+use crate::outcome::{Error, ErrorCode, SqlState};
+use crate::text::checksum::{checksum, set_digest};
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// A set of transactional migrations `1..=n` (`no_transaction` lists the
+/// versions marked `-- migrate:no-transaction`), each one statement on line
+/// 2 of its file.
+fn set_of(n: u64, no_transaction: &[u64]) -> Migrations {
+    let items: Vec<Migration> = (1..=n)
+        .map(|v| {
+            let sql = leak(format!("-- {v}\nCREATE TABLE t{v} (id int);\n"));
+            let file = leak(format!("{v:04}_t{v}.up.sql"));
+            let down = leak(format!("{v:04}_t{v}.down.sql"));
+            let nt = no_transaction.contains(&v);
+            migration(
+                v,
+                leak(format!("t{v}")),
+                leak(checksum(sql)),
+                false,
+                (file, sql, nt, None, None),
+                Some((down, leak(format!("DROP TABLE t{v};\n")), false, None, None)),
+            )
+        })
+        .collect();
+    let digest = set_digest(items.iter().map(|m| (m.version(), m.checksum())));
+    let items: &'static [Migration] = Box::leak(items.into_boxed_slice());
+    migrations("migrations", items, &[], leak(digest))
+}
+
+/// The tracking rows of versions `1..=n` of `set`, as the table returns
+/// them.
+fn applied(set: &Migrations, n: u64) -> Vec<crate::backend::Row> {
+    set.iter()
+        .take_while(|m| m.version() <= n)
+        .map(|m| {
+            let v = m.version().to_string();
+            row("version", &[Some(&v), Some(m.name()), Some(m.checksum()), Some("applied")])
+        })
+        .collect()
+}
+
+fn missing() -> Result<Vec<crate::backend::Row>, DbFailure> {
+    Err(server_error("relation does not exist", "42P01", None))
+}
+
+fn is_batch(sql: &str) -> bool {
+    sql.contains("COMMIT;")
+}
+
+#[test]
+fn the_no_op_boot_is_one_query_and_takes_no_lock() {
+    let set = set_of(3, &[]);
+    let digest = set.digest.to_string();
+    let mut db = Double::new(Engine::Postgres, move |sql| {
+        assert!(sql.starts_with("SELECT digest FROM"), "{sql}");
+        Ok(vec![row("digest", &[Some(&digest)])])
+    });
+    let report = set.run(&mut db).unwrap();
+    assert!(report.is_up_to_date());
+    assert_eq!(report.version(), Some(3));
+    assert_eq!(db.calls().len(), 1, "{:?}", db.calls());
+}
+
+#[test]
+fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
+    let set = set_of(3, &[]);
+    let mut db = Double::new(Engine::Postgres, |sql| {
+        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+            return missing();
+        }
+        if is_batch(sql) {
+            let ms = |v: &str| row("migrate_applied_ms", &[Some(v)]);
+            // A migration's own rows are not taken for bookkeeping.
+            return Ok(vec![row("x", &[Some("9")]), ms("1.5"), ms("2"), ms("3")]);
+        }
+        Ok(Vec::new())
+    });
+    let report = set.run(&mut db).unwrap();
+    let applied: Vec<(u64, Duration)> = report.applied().iter().map(|a| (a.version(), a.duration())).collect();
+    assert_eq!(
+        applied,
+        [(1, Duration::from_micros(1500)), (2, Duration::from_millis(2)), (3, Duration::from_millis(3))]
+    );
+    let batches: Vec<String> = db.scripts().into_iter().filter(|s| is_batch(s)).collect();
+    assert_eq!(batches.len(), 1, "{batches:?}");
+    assert_eq!(batches[0].matches("BEGIN;").count(), 3);
+    assert_eq!(batches[0].matches("EXECUTE migrate_record_apply(").count(), 3);
+    let locks = db.calls().iter().filter(|c| **c == Call::TryLock).count();
+    assert_eq!(locks, 1);
+    let Some(Call::Unlock(then)) = db.calls().last().cloned() else {
+        panic!("the lock is released last: {:?}", db.calls());
+    };
+    assert!(then.contains(&format!("SET digest = E'{}'", set.digest)), "{then}");
+}
+
+#[test]
+fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed() {
+    let set = set_of(3, &[]);
+    let mut db = Double::new(Engine::Postgres, |sql| {
+        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+            return missing();
+        }
+        if is_batch(sql) {
+            // The error points into migration 2's statement: `t2` on line 2.
+            let at = sql.find("CREATE TABLE t2").unwrap() + "CREATE TABLE ".len();
+            let position = Position::Char(sql[..at].chars().count() + 1);
+            return Err(server_error("relation \"t2\" already exists", "42P07", Some(position)));
+        }
+        if sql.starts_with("SELECT version, execution_ms") {
+            return Ok(vec![row("version", &[Some("1"), Some("4")])]);
+        }
+        Ok(Vec::new())
+    });
+    let err = set.run(&mut db).unwrap_err();
+    let f = err.migration_failure().expect("a migration failure");
+    assert_eq!((f.version(), f.line(), f.column()), (2, Some(2), Some(14)), "{err}");
+    assert_eq!(f.file(), "migrations/0002_t2.up.sql");
+    assert_eq!(f.code(), Some(&ErrorCode::SqlState(SqlState::new("42P07"))));
+    let before: Vec<u64> = f.report().applied().iter().map(|a| a.version()).collect();
+    assert_eq!(before, [1], "migration 1 committed before the failure");
+    let scripts = db.scripts();
+    assert!(scripts.iter().any(|s| s == "ROLLBACK"));
+    assert!(scripts.iter().any(|s| s.contains("'failure'") && s.contains("VALUES (2,")));
+    let Some(Call::Unlock(then)) = db.calls().last().cloned() else {
+        panic!("the lock is released last");
+    };
+    assert!(!then.contains("SET digest"), "a failed run caches no digest: {then}");
+}
+
+#[test]
+fn refusals_come_before_the_lock() {
+    let set = set_of(2, &[]);
+    let mut db = Double::new(Engine::Postgres, |sql| {
+        if sql.starts_with("SELECT digest") {
+            return Ok(vec![row("digest", &[None])]);
+        }
+        let edited = "sha256:0000";
+        Ok(vec![row("version", &[Some("1"), Some("t1"), Some(edited), Some("applied")])])
+    });
+    let err = set.run(&mut db).unwrap_err();
+    assert!(matches!(err, Error::ChecksumMismatch { version: 1, .. }), "{err}");
+    assert!(!db.calls().contains(&Call::TryLock), "{:?}", db.calls());
+}
+
+#[test]
+fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
+    let set = set_of(2, &[]);
+    let digest = set.digest.to_string();
+    let reads = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&reads);
+    let mut db = Double::new(Engine::Postgres, move |sql| {
+        if sql.starts_with("SELECT to_regclass") {
+            return Ok(vec![row("exists", &[Some("t")])]);
+        }
+        if sql.starts_with("SELECT digest") {
+            // Void at first; the other runner's digest on the second read.
+            let stored = (seen.fetch_add(1, Ordering::SeqCst) > 0).then_some(digest.as_str());
+            return Ok(vec![row("digest", &[stored])]);
+        }
+        Ok(Vec::new())
+    });
+    db.locks = vec![false, false];
+    let report = set.run(&mut db).unwrap();
+    assert!(report.is_up_to_date());
+    let calls = db.calls();
+    assert_eq!(calls.iter().filter(|c| **c == Call::TryLock).count(), 1);
+    assert!(!calls.iter().any(|c| matches!(c, Call::Unlock(_))), "never held: {calls:?}");
+    assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
+}
+
+#[test]
+fn waiting_longer_than_the_lock_wait_is_a_lock_timeout_that_changes_nothing() {
+    let set = set_of(1, &[]);
+    let mut db = Double::new(Engine::Sqlite, |_| missing());
+    db.locks = vec![false; 1000];
+    let err = set.runner().lock_wait(Duration::ZERO).run(&mut db).unwrap_err();
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    assert_eq!(db.scripts().len(), 1, "only the read: {:?}", db.scripts());
+}
+
+#[test]
+fn sqlite_runs_each_statement_alone_and_a_failure_names_its_line() {
+    let set = set_of(3, &[]);
+    let mut db = Double::new(Engine::Sqlite, |sql| {
+        if sql.starts_with("SELECT version, name") {
+            return missing();
+        }
+        if sql.starts_with("CREATE TABLE t2") {
+            let mut f = server_error("table t2 already exists", "x", Some(Position::Byte(13)));
+            f.code = Some(ErrorCode::Sqlite(1));
+            return Err(f);
+        }
+        Ok(Vec::new())
+    });
+    let err = set.run(&mut db).unwrap_err();
+    let f = err.migration_failure().expect("a migration failure");
+    assert_eq!((f.version(), f.line(), f.column()), (2, Some(2), Some(14)), "{err}");
+    let scripts = db.scripts();
+    let begins = scripts.iter().filter(|s| s.starts_with("BEGIN IMMEDIATE")).count();
+    assert_eq!(begins, 2, "migration 3 never starts: {scripts:?}");
+    assert!(scripts.iter().any(|s| s == "CREATE TABLE t1 (id int)"), "statement by statement");
+    assert!(scripts.iter().any(|s| s == "ROLLBACK"));
+    assert_eq!(f.report().applied().len(), 1);
+}
+
+#[test]
+fn a_half_applied_migration_is_refused_under_the_lock_and_the_lock_released() {
+    let set = set_of(2, &[2]);
+    let mut db = Double::new(Engine::Sqlite, |sql| {
+        if sql.starts_with("SELECT version, name") {
+            return Ok(vec![
+                row("version", &[Some("1"), Some("t1"), Some("x"), Some("applied")]),
+                row("version", &[Some("2"), Some("t2"), Some("y"), Some("failed")]),
+            ]);
+        }
+        Ok(Vec::new())
+    });
+    // The checksums differ on purpose: drift of 1 would be refused first,
+    // so register the rows with the set's own checksum.
+    let rows = applied(&set, 1);
+    let two = set.get(2).unwrap().checksum().to_owned();
+    let mut db2 = Double::new(Engine::Sqlite, move |sql| {
+        if sql.starts_with("SELECT version, name") {
+            let mut all = rows.clone();
+            all.push(row("version", &[Some("2"), Some("t2"), Some(&two), Some("failed")]));
+            return Ok(all);
+        }
+        Ok(Vec::new())
+    });
+    let err = set.run(&mut db2).unwrap_err();
+    assert!(
+        matches!(err, Error::HalfApplied { version: 2, state: MigrationState::Failed, .. }),
+        "{err}"
+    );
+    assert!(matches!(db2.calls().last(), Some(Call::Unlock(_))), "{:?}", db2.calls());
+    // With drift as well, drift is what is refused.
+    assert!(matches!(set.run(&mut db).unwrap_err(), Error::ChecksumMismatch { .. }));
+}
+
+#[test]
+fn a_lock_timeout_in_a_migration_is_retried_after_a_pause() {
+    let set = set_of(1, &[]);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&attempts);
+    let mut db = Double::new(Engine::Postgres, move |sql| {
+        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+            return missing();
+        }
+        if is_batch(sql) {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(server_error("canceling statement due to lock timeout", "55P03", None));
+            }
+            return Ok(vec![row("migrate_applied_ms", &[Some("1")])]);
+        }
+        Ok(Vec::new())
+    });
+    let report = set
+        .runner()
+        .lock_retries(1, Duration::from_millis(1))
+        .run(&mut db)
+        .unwrap();
+    assert_eq!(report.applied().len(), 1);
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    assert!(db.calls().contains(&Call::Pause));
+}
+
+#[test]
+fn batches_take_transactional_migrations_and_leave_the_others_alone() {
+    let set = set_of(6, &[3]);
+    let all: Vec<&Migration> = set.iter().collect();
+    assert_eq!(batch_len(&all, 32), 2, "up to the no-transaction one");
+    assert_eq!(batch_len(&all[2..], 32), 1, "the no-transaction one alone");
+    assert_eq!(batch_len(&all[3..], 32), 3);
+    assert_eq!(batch_len(&all[3..], 2), 2, "at most the driver's batch");
+    assert_eq!(batch_len(&all, 1), 1);
+}
