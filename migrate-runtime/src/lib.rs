@@ -18,30 +18,40 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Without the runner, the model keeps items only the runner uses.
+#![cfg_attr(not(feature = "runner"), allow(dead_code, unused_imports))]
 
 // The layers, each importing only those above it: text, model, scan,
 // outcome, backend (driver, dialect, protocol), runner.
 mod text;
 mod model;
 mod scan;
+#[cfg(feature = "runner")]
 mod outcome;
+#[cfg(feature = "runner")]
 #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 mod backend;
+#[cfg(feature = "runner")]
 mod runner;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::AnyConnection;
+#[cfg(feature = "runner")]
 pub use backend::Database;
 pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};
+#[cfg(feature = "runner")]
 pub use outcome::{
     AppliedEntry, AppliedMigration, Direction, DownSource, DriverError, Error, ErrorCode, Event,
     EventKind, Finding, MigrationFailure, PendingMigration, Plan, PlannedStep, Progress, Report,
     RolledBack, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Warning,
 };
+#[cfg(feature = "runner")]
 #[allow(deprecated)]
 pub use runner::DEFAULT_LOCK_TIMEOUT;
+#[cfg(feature = "runner")]
 pub use runner::{Policy, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE};
 pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
+pub use text::checksum::checksum;
 pub use text::duration::parse_duration;
 
 #[cfg(feature = "postgres")]

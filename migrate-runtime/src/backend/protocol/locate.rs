@@ -26,7 +26,11 @@ pub(crate) fn in_statement(f: &DbFailure, script: &str, start: usize, end: usize
     let offset = match f.position {
         Some(Position::Char(pos)) => {
             let byte = char_to_byte(&script[start..end], pos.saturating_sub(1));
-            (byte < len).then_some(byte).unwrap_or(0)
+            if byte < len {
+                byte
+            } else {
+                0
+            }
         }
         Some(Position::Byte(byte)) => byte.min(len),
         None => 0,
