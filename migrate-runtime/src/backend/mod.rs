@@ -11,6 +11,8 @@
 
 mod any;
 mod block;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod code;
 pub(crate) mod dialect;
 mod driver;
 #[cfg(feature = "postgres")]

@@ -2,12 +2,14 @@
 //! `BEGIN IMMEDIATE` transaction (whose bookkeeping the protocol gives) or
 //! the connection itself.
 
+use std::time::Instant;
+
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::failure;
+use crate::backend::code::{pick, CodeStep};
 use crate::backend::{guard, CodeCall, DbFailure};
-use crate::model::{CodeError, Up};
-use crate::outcome::Direction;
+use crate::model::{CodeError, Engine};
 
 /// Runs the function `call` names; a failure of the function or of the
 /// bookkeeping rolls the transaction back (dropping it).
@@ -15,31 +17,21 @@ pub(super) fn run(conn: &mut Connection, call: CodeCall<'_>) -> Result<(), DbFai
     let code = call.migration.code();
     let up = code.and_then(|c| c.sqlite.clone());
     let down = code.and_then(|c| c.sqlite_down.clone());
-    let started = std::time::Instant::now();
-    match (call.direction, call.transaction, up) {
-        (Direction::Up, None, Some(Up::Outside(f))) => guard(|| f(conn)).map_err(from_code),
-        (direction, Some((settings, record)), up) => {
-            let f = match (direction, up) {
-                (Direction::Up, Some(Up::InTransaction(f))) => f,
-                (Direction::Down, _) => down.ok_or_else(|| missing("down"))?,
-                _ => return Err(missing("up")),
-            };
+    match pick(&call, Engine::Sqlite, up, down)? {
+        CodeStep::Outside(f) => guard(|| f(conn)).map_err(from_code),
+        CodeStep::InTransaction(f, settings, record) => {
+            let started = Instant::now();
             let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
                 .map_err(failure)?;
             if !settings.is_empty() {
-                tx.execute_batch(&settings).map_err(failure)?;
+                tx.execute_batch(settings).map_err(failure)?;
             }
             guard(|| f(&tx)).map_err(from_code)?;
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             tx.execute_batch(&record(ms)).map_err(failure)?;
             tx.commit().map_err(failure)
         }
-        _ => Err(missing("up")),
     }
-}
-
-fn missing(which: &str) -> DbFailure {
-    DbFailure::other(format!("it has no {which} function for SQLite"), None)
 }
 
 /// A function's error: a database error keeps SQLite's code.
