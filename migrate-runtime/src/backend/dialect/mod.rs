@@ -5,7 +5,7 @@
 //! and `sqlite.rs`.
 
 mod postgres;
-mod sqlite;
+mod tables;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -149,7 +149,7 @@ impl<'t> Dialect<'t> {
         if self.pg() {
             postgres::begin_writes(self)
         } else {
-            sqlite::create_tables(self.t)
+            tables::history_and_events(self.engine, self.t)
         }
     }
 
@@ -396,11 +396,7 @@ impl<'t> Dialect<'t> {
 
     /// Creates the seeds table if needed and reads what ran for `env`.
     pub(crate) fn read_seeds(&self, env: &str) -> String {
-        let create = if self.pg() {
-            postgres::create_seeds(self.t)
-        } else {
-            sqlite::create_seeds(self.t)
-        };
+        let create = tables::seeds(self.engine, self.t);
         format!(
             "{create}\nSELECT file, checksum FROM {} WHERE env = {};",
             self.t.seeds,

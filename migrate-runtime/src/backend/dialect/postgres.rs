@@ -27,29 +27,7 @@ pub(super) fn begin_writes(d: &Dialect<'_>) -> String {
         format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(s))
     });
     format!(
-        "{schema}CREATE TABLE IF NOT EXISTS {history} (
-    version BIGINT PRIMARY KEY,
-    name TEXT NOT NULL,
-    checksum TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'in_progress', 'failed')),
-    applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    execution_ms DOUBLE PRECISION,
-    applied_by TEXT NOT NULL DEFAULT current_user,
-    no_transaction BOOLEAN NOT NULL DEFAULT false,
-    down_sql TEXT
-);
-CREATE TABLE IF NOT EXISTS {events} (
-    id BIGSERIAL PRIMARY KEY,
-    version BIGINT,
-    name TEXT,
-    event TEXT NOT NULL,
-    checksum TEXT,
-    at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    execution_ms DOUBLE PRECISION,
-    actor TEXT NOT NULL DEFAULT current_user,
-    detail TEXT
-);
-CREATE TABLE IF NOT EXISTS {state} (
+        "{schema}{tables}CREATE TABLE IF NOT EXISTS {state} (
     digest TEXT,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
 );
@@ -85,6 +63,7 @@ PREPARE {RECORD} (bigint, text, text, text) AS
     INSERT INTO {events} (version, name, event, checksum, execution_ms)
     SELECT version, name, 'apply', checksum, execution_ms FROM applied
     RETURNING execution_ms AS {APPLIED_MS};",
+        tables = super::tables::history_and_events(d.engine, t),
         history = t.history,
         events = t.events,
         state = t.state,
@@ -154,20 +133,5 @@ pub(super) fn record_apply(d: &Dialect<'_>, m: &Migration) -> String {
         d.literal(m.name()),
         d.literal(m.checksum()),
         d.opt_literal(m.down_sql()),
-    )
-}
-
-/// The seeds table.
-pub(super) fn create_seeds(t: &Tracking) -> String {
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} (
-    env TEXT NOT NULL,
-    file TEXT NOT NULL,
-    checksum TEXT NOT NULL,
-    applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    applied_by TEXT NOT NULL DEFAULT current_user,
-    PRIMARY KEY (env, file)
-);",
-        t.seeds
     )
 }
