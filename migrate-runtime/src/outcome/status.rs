@@ -383,3 +383,73 @@ impl AppliedEntry {
         self.embedded
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::embedded::{migration, migrations};
+
+    /// Migrations 1, 2 and 4 (no 3: a gap is the scanner's business).
+    fn set() -> Migrations {
+        static ITEMS: [Migration; 3] = [
+            migration(1, "a", "sha256:a", false, ("0001_a.up.sql", "A", false, None, None), None),
+            migration(2, "b", "sha256:b", false, ("0002_b.up.sql", "B", false, None, None), None),
+            migration(4, "d", "sha256:d", false, ("0004_d.up.sql", "D", false, None, None), None),
+        ];
+        migrations("m", &ITEMS, &[], "digest")
+    }
+
+    fn row(version: u64, checksum: &str, state: MigrationState) -> AppliedRow {
+        AppliedRow {
+            version,
+            name: format!("n{version}"),
+            checksum: checksum.to_owned(),
+            state,
+        }
+    }
+
+    #[test]
+    fn a_consistent_database_has_no_finding_and_the_rest_pending() {
+        let set = set();
+        let rows = [row(1, "sha256:a", MigrationState::Applied)];
+        let (findings, pending) = examine(&set, &rows, None);
+        assert!(findings.is_empty(), "{findings:?}");
+        let pending: Vec<u64> = pending.iter().map(|m| m.version()).collect();
+        assert_eq!(pending, [2, 4]);
+        let (_, up_to_2) = examine(&set, &rows, Some(2));
+        assert_eq!(up_to_2.len(), 1, "the target bounds what is pending");
+    }
+
+    #[test]
+    fn every_problem_is_found_in_version_order() {
+        let set = set();
+        let rows = [
+            row(1, "sha256:edited", MigrationState::Applied),
+            row(2, "sha256:b", MigrationState::Failed),
+            row(3, "sha256:c", MigrationState::Applied),
+        ];
+        let (findings, pending) = examine(&set, &rows, None);
+        let kinds: Vec<String> = findings
+            .iter()
+            .map(|f| match f {
+                Finding::Drift { version, .. } => format!("drift {version}"),
+                Finding::HalfApplied { version, state, .. } => format!("half {version} {state}"),
+                Finding::UnknownApplied { version, .. } => format!("unknown {version}"),
+                Finding::OutOfOrder { version, latest_applied, .. } => {
+                    format!("late {version} < {latest_applied}")
+                }
+            })
+            .collect();
+        assert_eq!(kinds, ["drift 1", "half 2 failed", "unknown 3"]);
+        assert_eq!(pending.iter().map(|m| m.version()).collect::<Vec<_>>(), [4]);
+
+        // 2 pending while 4 is applied: out of order.
+        let rows = [row(1, "sha256:a", MigrationState::Applied), row(4, "sha256:d", MigrationState::Applied)];
+        let (findings, _) = examine(&set, &rows, None);
+        assert!(
+            matches!(findings[..], [Finding::OutOfOrder { version: 2, latest_applied: 4, .. }]),
+            "{findings:?}"
+        );
+        assert!(findings[0].to_warning().is_some(), "out of order can be let pass");
+    }
+}

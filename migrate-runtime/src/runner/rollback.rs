@@ -27,21 +27,21 @@ pub enum Rollback {
 }
 
 /// One planned rollback step.
-struct Down<'r> {
-    row: &'r HistoryRow,
+pub(super) struct Down<'r> {
+    pub(super) row: &'r HistoryRow,
     /// The code migration whose down function runs instead of SQL.
-    code: Option<&'r Migration>,
-    sql: String,
-    no_transaction: bool,
-    file: String,
-    source: DownSource,
+    pub(super) code: Option<&'r Migration>,
+    pub(super) sql: String,
+    pub(super) no_transaction: bool,
+    pub(super) file: String,
+    pub(super) source: DownSource,
 }
 
 /// The steps of a rollback, newest first, and the irreversible migration
 /// that stops it, if any.
-struct DownPlan<'r> {
-    steps: Vec<Down<'r>>,
-    blocked_by: Option<&'r HistoryRow>,
+pub(super) struct DownPlan<'r> {
+    pub(super) steps: Vec<Down<'r>>,
+    pub(super) blocked_by: Option<&'r HistoryRow>,
 }
 
 impl Runner<'_> {
@@ -170,7 +170,7 @@ impl Runner<'_> {
 
     /// The rows to roll back, newest first, with their down SQL, up to the
     /// first one that has none.
-    fn plan_down<'r>(
+    pub(super) fn plan_down<'r>(
         &'r self,
         rows: &'r [HistoryRow],
         table: &str,
@@ -202,53 +202,7 @@ impl Runner<'_> {
             blocked_by: None,
         };
         for row in chosen {
-            let embedded = set.get(row.row.version);
-            let down = match embedded {
-                Some(m) if m.is_code() => {
-                    m.code().filter(|c| c.has_down_for(engine)).map(|c| Down {
-                        row,
-                        code: Some(m),
-                        sql: format!(
-                            "-- Rust code: the down function of code version {}",
-                            c.code_version()
-                        ),
-                        no_transaction: false,
-                        file: set.path_of(m.up_file()),
-                        source: DownSource::Embedded,
-                    })
-                }
-                Some(m) => m.down_sql().map(|sql| Down {
-                    row,
-                    code: None,
-                    sql: sql.to_owned(),
-                    no_transaction: m.down_no_transaction(),
-                    file: set.path_of(m.down_file().unwrap_or_default()),
-                    source: DownSource::Embedded,
-                }),
-                None => match &row.down_sql {
-                    Some(sql) => {
-                        let file = format!("the down SQL stored with migration {}", row.row.version);
-                        let directives = directives_of_stored(Path::new(&file), sql)
-                            .map_err(|problems| Error::UnexpectedTracking {
-                                table: table.to_owned(),
-                                reason: problems
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                            })?;
-                        Some(Down {
-                            row,
-                            code: None,
-                            sql: sql.clone(),
-                            no_transaction: directives.no_transaction,
-                            file,
-                            source: DownSource::Stored,
-                        })
-                    }
-                    None => None,
-                },
-            };
+            let down = self.down_of(row, table, engine)?;
             match down {
                 Some(d) => plan.steps.push(d),
                 None => {
@@ -259,6 +213,65 @@ impl Runner<'_> {
         }
         Ok(plan)
     }
+
+    /// How to undo one applied row: the embedded down SQL or down
+    /// function, or the down SQL stored in the row; `None` when there is
+    /// none (irreversible).
+    fn down_of<'r>(
+        &'r self,
+        row: &'r HistoryRow,
+        table: &str,
+        engine: Engine,
+    ) -> Result<Option<Down<'r>>, Error> {
+        let set = self.migrations;
+        let down = match set.get(row.row.version) {
+            Some(m) if m.is_code() => m.code().filter(|c| c.has_down_for(engine)).map(|c| Down {
+                row,
+                code: Some(m),
+                sql: format!(
+                    "-- Rust code: the down function of code version {}",
+                    c.code_version()
+                ),
+                no_transaction: false,
+                file: set.path_of(m.up_file()),
+                source: DownSource::Embedded,
+            }),
+            Some(m) => m.down_sql().map(|sql| Down {
+                row,
+                code: None,
+                sql: sql.to_owned(),
+                no_transaction: m.down_no_transaction(),
+                file: set.path_of(m.down_file().unwrap_or_default()),
+                source: DownSource::Embedded,
+            }),
+            None => return stored_down(row, table),
+        };
+        Ok(down)
+    }
+}
+
+/// The down SQL stored with a row that the set no longer embeds, with its
+/// directives read again by the scanner's rules.
+fn stored_down<'r>(row: &'r HistoryRow, table: &str) -> Result<Option<Down<'r>>, Error> {
+    let Some(sql) = &row.down_sql else {
+        return Ok(None);
+    };
+    let file = format!("the down SQL stored with migration {}", row.row.version);
+    let directives = directives_of_stored(Path::new(&file), sql).map_err(|problems| {
+        let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Error::UnexpectedTracking {
+            table: table.to_owned(),
+            reason: reasons.join("; "),
+        }
+    })?;
+    Ok(Some(Down {
+        row,
+        code: None,
+        sql: sql.clone(),
+        no_transaction: directives.no_transaction,
+        file,
+        source: DownSource::Stored,
+    }))
 }
 
 /// The failure of a rollback, with what the rollback did before it.

@@ -290,3 +290,74 @@ fn batches_take_transactional_migrations_and_leave_the_others_alone() {
     assert_eq!(batch_len(&all[3..], 2), 2, "at most the driver's batch");
     assert_eq!(batch_len(&all, 1), 1);
 }
+
+fn history(set: &Migrations, versions: &[u64]) -> Vec<crate::model::HistoryRow> {
+    versions
+        .iter()
+        .map(|&v| {
+            let m = set.get(v);
+            crate::model::HistoryRow {
+                row: crate::model::AppliedRow {
+                    version: v,
+                    name: m.map_or_else(|| format!("gone{v}"), |m| m.name().to_owned()),
+                    checksum: m.map_or_else(String::new, |m| m.checksum().to_owned()),
+                    state: MigrationState::Applied,
+                },
+                applied_at: String::new(),
+                execution_ms: None,
+                applied_by: None,
+                down_sql: Some(format!("-- migrate:no-transaction\nDROP TABLE gone{v};")),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn rollback_plans_pick_the_newest_rows_and_stop_at_an_irreversible_one() {
+    use super::Rollback;
+    let set = set_of(4, &[]);
+    let runner = set.runner();
+    let rows = history(&set, &[1, 2, 3, 4]);
+    let versions = |how| -> Vec<u64> {
+        let plan = runner.plan_down(&rows, "t", how, Engine::Sqlite).unwrap();
+        plan.steps.iter().map(|d| d.row.row.version).collect()
+    };
+    assert_eq!(versions(Rollback::Last(2)), [4, 3]);
+    assert_eq!(versions(Rollback::To(1)), [4, 3, 2]);
+    assert_eq!(versions(Rollback::All), [4, 3, 2, 1]);
+    assert_eq!(versions(Rollback::Last(9)), [4, 3, 2, 1]);
+
+    // Version 5 is applied but unknown to the set: its stored down SQL
+    // runs, with the directives it carries.
+    let rows = history(&set, &[1, 5]);
+    let plan = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).unwrap();
+    let (five, one) = (&plan.steps[0], &plan.steps[1]);
+    assert_eq!((five.source, five.no_transaction), (crate::outcome::DownSource::Stored, true));
+    assert_eq!(one.sql, "DROP TABLE t1;\n");
+
+    // Without stored down SQL, an unknown row stops the rollback before it.
+    let mut rows = history(&set, &[1, 5, 2]);
+    rows[1].down_sql = None;
+    let plan = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).unwrap();
+    assert_eq!(plan.steps.len(), 1);
+    assert_eq!(plan.blocked_by.map(|r| r.row.version), Some(5));
+}
+
+#[test]
+fn rollback_plans_refuse_a_half_applied_row_and_unreadable_stored_sql() {
+    use super::Rollback;
+    let set = set_of(2, &[]);
+    let runner = set.runner();
+    let mut rows = history(&set, &[1, 2]);
+    rows[0].row.state = MigrationState::InProgress;
+    let err = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).err();
+    assert!(matches!(err, Some(Error::HalfApplied { version: 1, .. })), "{err:?}");
+
+    let mut rows = history(&set, &[1, 7]);
+    rows[1].down_sql = Some("DROP TABLE 'x;".to_owned());
+    let err = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).err();
+    assert!(
+        matches!(&err, Some(Error::UnexpectedTracking { reason, .. }) if reason.contains("unterminated")),
+        "{err:?}"
+    );
+}
