@@ -10,7 +10,6 @@ use super::output::{Out, Paint};
 use super::Failure;
 use crate::{AnyConnection, EventKind, MigrationState, Migrations, Report, Rollback, Runner};
 
-
 /// Runs a database subcommand; returns the exit code.
 pub(crate) fn run(
     set: &Migrations,
@@ -40,159 +39,200 @@ pub(crate) fn run(
     if let Some(d) = config.statement_timeout {
         runner = runner.statement_timeout(d);
     }
-    let dry = global.dry_run;
+    let mut cmd = Cmd {
+        set,
+        runner,
+        conn: &mut conn,
+        out,
+        dry: global.dry_run,
+    };
     match *command {
-        DbCommand::Status => status(set, &runner, &mut conn, out),
-        DbCommand::Up { to } => {
-            let runner = match to {
-                Some(v) => runner.to(v),
-                None => runner,
-            };
-            if dry {
-                return plan(runner.plan(&mut conn)?, out);
-            }
-            let report = apply(&runner, &mut conn, out)?;
-            print_report(&report, out);
-            Ok(0)
-        }
+        DbCommand::Status => status(set, &cmd.runner, cmd.conn, cmd.out),
+        DbCommand::Up { to } => cmd.up(to),
         DbCommand::Down { steps, to, all } => {
             let how = match (steps, to, all) {
                 (_, _, true) => Rollback::All,
                 (_, Some(v), _) => Rollback::To(v),
                 (n, None, false) => Rollback::Last(n.unwrap_or(1)),
             };
-            if dry {
-                return plan(runner.plan_rollback(&mut conn, how)?, out);
-            }
-            let report = runner.rollback(&mut conn, how)?;
-            print_report(&report, out);
-            Ok(0)
+            cmd.down(how)
         }
-        DbCommand::Redo { steps } => {
-            let how = Rollback::Last(steps);
-            if dry {
-                return plan(runner.plan_rollback(&mut conn, how)?, out);
-            }
-            let down = runner.rollback(&mut conn, how)?;
-            print_report(&down, out);
-            let Some(top) = down.rolled_back().iter().map(|r| r.version()).max() else {
-                return Ok(0);
-            };
-            let up = apply(&runner.clone().to(top), &mut conn, out)?;
-            print_report(&up, out);
-            Ok(0)
+        DbCommand::Redo { steps } => cmd.redo(steps),
+        DbCommand::History { limit } => cmd.history(limit),
+        DbCommand::Verify => cmd.verify(),
+        DbCommand::Baseline { version } => cmd.baseline(version),
+        DbCommand::Repair => cmd.repair(),
+        DbCommand::Seed => {
+            let env = config.env.as_deref().unwrap_or("development");
+            cmd.seed(env)
         }
-        DbCommand::History { limit } => {
-            let events = runner.history(&mut conn, limit)?;
-            out.document(&serde_json::to_value(&events).unwrap_or(Value::Null));
-            let rows: Vec<_> = events
+    }
+}
+
+/// A database subcommand's connection, runner and output.
+struct Cmd<'a> {
+    set: &'a Migrations,
+    runner: Runner<'a>,
+    conn: &'a mut AnyConnection,
+    out: &'a mut Out,
+    dry: bool,
+}
+
+impl Cmd<'_> {
+    fn up(&mut self, to: Option<u64>) -> Result<u8, Failure> {
+        let runner = match to {
+            Some(v) => self.runner.clone().to(v),
+            None => self.runner.clone(),
+        };
+        if self.dry {
+            return plan(runner.plan(self.conn)?, self.out);
+        }
+        let report = apply(&runner, self.conn, self.out)?;
+        print_report(&report, self.out);
+        Ok(0)
+    }
+
+    fn down(&mut self, how: Rollback) -> Result<u8, Failure> {
+        if self.dry {
+            return plan(self.runner.plan_rollback(self.conn, how)?, self.out);
+        }
+        let report = self.runner.rollback(self.conn, how)?;
+        print_report(&report, self.out);
+        Ok(0)
+    }
+
+    fn redo(&mut self, steps: usize) -> Result<u8, Failure> {
+        let how = Rollback::Last(steps);
+        if self.dry {
+            return plan(self.runner.plan_rollback(self.conn, how)?, self.out);
+        }
+        let down = self.runner.rollback(self.conn, how)?;
+        print_report(&down, self.out);
+        let Some(top) = down.rolled_back().iter().map(|r| r.version()).max() else {
+            return Ok(0);
+        };
+        let up = apply(&self.runner.clone().to(top), self.conn, self.out)?;
+        print_report(&up, self.out);
+        Ok(0)
+    }
+
+    fn history(&mut self, limit: usize) -> Result<u8, Failure> {
+        let events = self.runner.history(self.conn, limit)?;
+        self.out
+            .document(&serde_json::to_value(&events).unwrap_or(Value::Null));
+        let rows: Vec<_> = events
+            .iter()
+            .map(|e| {
+                let paint = (e.kind() == EventKind::Failure).then_some(Paint::Red);
+                vec![
+                    (e.at().to_owned(), None),
+                    (e.kind().to_string(), paint),
+                    (
+                        e.version().map_or_else(String::new, |v| v.to_string()),
+                        None,
+                    ),
+                    (e.name().unwrap_or_default().to_owned(), None),
+                    (ms(e.execution_ms()), None),
+                    (e.actor().unwrap_or_default().to_owned(), None),
+                    (first_line(e.detail().unwrap_or_default()), None),
+                ]
+            })
+            .collect();
+        self.out.table(
+            &["AT", "EVENT", "VERSION", "NAME", "TIME", "BY", "DETAIL"],
+            &rows,
+        );
+        Ok(0)
+    }
+
+    fn verify(&mut self) -> Result<u8, Failure> {
+        let problems = self.runner.verify(self.conn)?;
+        let out = &mut *self.out;
+        out.document(&json!({ "ok": problems.is_empty(), "problems": problems }));
+        if problems.is_empty() {
+            out.line(&out.paint(Paint::Green, "ok: the database matches the migrations"));
+            return Ok(0);
+        }
+        for p in &problems {
+            out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
+        }
+        Ok(1)
+    }
+
+    fn baseline(&mut self, version: u64) -> Result<u8, Failure> {
+        if self.dry {
+            let status = self.runner.status(self.conn)?;
+            let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
+            let marked: Vec<u64> = self
+                .set
                 .iter()
-                .map(|e| {
-                    let paint = (e.kind() == EventKind::Failure).then_some(Paint::Red);
-                    vec![
-                        (e.at().to_owned(), None),
-                        (e.kind().to_string(), paint),
-                        (
-                            e.version().map_or_else(String::new, |v| v.to_string()),
-                            None,
-                        ),
-                        (e.name().unwrap_or_default().to_owned(), None),
-                        (ms(e.execution_ms()), None),
-                        (e.actor().unwrap_or_default().to_owned(), None),
-                        (first_line(e.detail().unwrap_or_default()), None),
-                    ]
+                .map(crate::Migration::version)
+                .filter(|v| *v <= version && !applied.contains(v))
+                .collect();
+            self.out
+                .document(&json!({ "dry_run": true, "would_mark": marked }));
+            self.out
+                .line(&format!("would mark applied without running: {marked:?}"));
+            return Ok(0);
+        }
+        let marked = self.runner.baseline(self.conn, version)?;
+        self.out.document(&json!({ "marked": marked }));
+        self.out
+            .line(&format!("marked applied without running: {marked:?}"));
+        Ok(0)
+    }
+
+    fn repair(&mut self) -> Result<u8, Failure> {
+        let (key, verb, found) = if self.dry {
+            // What repair resolves: drift and half-applied marks.
+            let p = self
+                .runner
+                .verify(self.conn)?
+                .into_iter()
+                .filter(|f| {
+                    matches!(
+                        f,
+                        crate::Finding::Drift { .. } | crate::Finding::HalfApplied { .. }
+                    )
                 })
                 .collect();
-            out.table(
-                &["AT", "EVENT", "VERSION", "NAME", "TIME", "BY", "DETAIL"],
-                &rows,
-            );
-            Ok(0)
+            ("would_repair", "would repair", p)
+        } else {
+            ("repaired", "repaired", self.runner.repair(self.conn)?)
+        };
+        self.out.document(&json!({ key: found }));
+        if found.is_empty() {
+            self.out.line("nothing to repair");
         }
-        DbCommand::Verify => {
-            let problems = runner.verify(&mut conn)?;
-            out.document(&json!({ "ok": problems.is_empty(), "problems": problems }));
-            if problems.is_empty() {
-                out.line(&out.paint(Paint::Green, "ok: the database matches the migrations"));
-                return Ok(0);
-            }
-            for p in &problems {
-                out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
-            }
-            Ok(1)
+        for f in &found {
+            self.out.line(&format!("{verb}: {f}"));
         }
-        DbCommand::Baseline { version } => {
-            if dry {
-                let status = runner.status(&mut conn)?;
-                let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
-                let marked: Vec<u64> = set
-                    .iter()
-                    .map(crate::Migration::version)
-                    .filter(|v| *v <= version && !applied.contains(v))
-                    .collect();
-                out.document(&json!({ "dry_run": true, "would_mark": marked }));
-                out.line(&format!("would mark applied without running: {marked:?}"));
-                return Ok(0);
+        Ok(0)
+    }
+
+    fn seed(&mut self, env: &str) -> Result<u8, Failure> {
+        if self.dry {
+            let files: Vec<Value> = self
+                .set
+                .seeds(env)
+                .map(|s| json!({ "file": s.file(), "checksum": s.checksum(), "sql": s.sql() }))
+                .collect();
+            self.out
+                .document(&json!({ "dry_run": true, "env": env, "files": files }));
+            for s in self.set.seeds(env) {
+                self.out.line(&format!(
+                    "-- seed {} (runs if new or changed)\n{}",
+                    s.file(),
+                    s.sql().trim_end()
+                ));
             }
-            let marked = runner.baseline(&mut conn, version)?;
-            out.document(&json!({ "marked": marked }));
-            out.line(&format!("marked applied without running: {marked:?}"));
-            Ok(0)
+            return Ok(0);
         }
-        DbCommand::Repair => {
-            let (key, verb, found) = if dry {
-                // What repair resolves: drift and half-applied marks.
-                let p = runner.verify(&mut conn)?
-                    .into_iter()
-                    .filter(|f| {
-                        matches!(
-                            f,
-                            crate::Finding::Drift { .. } | crate::Finding::HalfApplied { .. }
-                        )
-                    })
-                    .collect();
-                ("would_repair", "would repair", p)
-            } else {
-                (
-                    "repaired",
-                    "repaired",
-                    runner.repair(&mut conn)?,
-                )
-            };
-            out.document(&json!({ key: found }));
-            if found.is_empty() {
-                out.line("nothing to repair");
-            }
-            for f in &found {
-                out.line(&format!("{verb}: {f}"));
-            }
-            Ok(0)
-        }
-        DbCommand::Seed => {
-            let env = config
-                .env
-                .clone()
-                .unwrap_or_else(|| "development".to_owned());
-            if dry {
-                let files: Vec<Value> = set
-                    .seeds(&env)
-                    .map(|s| json!({ "file": s.file(), "checksum": s.checksum(), "sql": s.sql() }))
-                    .collect();
-                out.document(&json!({ "dry_run": true, "env": env, "files": files }));
-                for s in set.seeds(&env) {
-                    out.line(&format!(
-                        "-- seed {} (runs if new or changed)\n{}",
-                        s.file(),
-                        s.sql().trim_end()
-                    ));
-                }
-                return Ok(0);
-            }
-            let report = runner.seed(&mut conn, &env)?;
-            out.document(&serde_json::to_value(&report).unwrap_or(Value::Null));
-            out.line(&report.to_string());
-            Ok(u8::from(report.has_failures()))
-        }
+        let report = self.runner.seed(self.conn, env)?;
+        self.out
+            .document(&serde_json::to_value(&report).unwrap_or(Value::Null));
+        self.out.line(&report.to_string());
+        Ok(u8::from(report.has_failures()))
     }
 }
 
