@@ -33,10 +33,10 @@
 #![deny(missing_docs)]
 
 pub use migrate_macros::embed_migrations;
-#[allow(deprecated)]
-pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use migrate_runtime::AnyConnection;
+#[allow(deprecated)]
+pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
 pub use migrate_runtime::{
     AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction, DownSource,
     DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Migration, MigrationFailure,

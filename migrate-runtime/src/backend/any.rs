@@ -82,7 +82,10 @@ impl AnyConnection {
 
     #[cfg(not(feature = "postgres"))]
     fn postgres(_url: &str) -> Result<Self, Error> {
-        Err(Error::invalid_option("database URL", "this build has no PostgreSQL support (feature `postgres`)"))
+        Err(Error::invalid_option(
+            "database URL",
+            "this build has no PostgreSQL support (feature `postgres`)",
+        ))
     }
 
     #[cfg(feature = "sqlite")]
@@ -92,16 +95,21 @@ impl AnyConnection {
         } else {
             rusqlite::Connection::open(path)
         };
-        opened.map(AnyConnection::Sqlite).map_err(|e| Error::Database {
-            engine: Engine::Sqlite,
-            context: "opening the database",
-            source: Box::new(e),
-        })
+        opened
+            .map(AnyConnection::Sqlite)
+            .map_err(|e| Error::Database {
+                engine: Engine::Sqlite,
+                context: "opening the database",
+                source: Box::new(e),
+            })
     }
 
     #[cfg(not(feature = "sqlite"))]
     fn sqlite(_path: &str, _read_only: bool) -> Result<Self, Error> {
-        Err(Error::invalid_option("database URL", "this build has no SQLite support (feature `sqlite`)"))
+        Err(Error::invalid_option(
+            "database URL",
+            "this build has no SQLite support (feature `sqlite`)",
+        ))
     }
 
     /// The database.
@@ -119,7 +127,9 @@ impl AnyConnection {
 /// Shows only the database, never the connection's settings.
 impl fmt::Debug for AnyConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AnyConnection").field(&self.engine()).finish()
+        f.debug_tuple("AnyConnection")
+            .field(&self.engine())
+            .finish()
     }
 }
 

@@ -22,7 +22,8 @@ pub(crate) fn pick<'a, Tx, Conn>(
     up: Option<Up<Tx, Conn>>,
     down: Option<Tx>,
 ) -> Result<CodeStep<'a, Tx, Conn>, DbFailure> {
-    let missing = |which: &str| DbFailure::other(format!("it has no {which} function for {engine}"), None);
+    let missing =
+        |which: &str| DbFailure::other(format!("it has no {which} function for {engine}"), None);
     match (call.direction, &call.transaction, up) {
         (Direction::Up, None, Some(Up::Outside(f))) => Ok(CodeStep::Outside(f)),
         (Direction::Up, Some((settings, record)), Some(Up::InTransaction(f))) => {

@@ -80,10 +80,16 @@ pub(crate) fn row(label: &str, values: &[Option<&str>]) -> Row {
 }
 
 /// A database error with a SQLSTATE and an optional position.
-pub(crate) fn server_error(message: &str, sqlstate: &str, position: Option<super::Position>) -> DbFailure {
+pub(crate) fn server_error(
+    message: &str,
+    sqlstate: &str,
+    position: Option<super::Position>,
+) -> DbFailure {
     DbFailure {
         message: message.to_owned(),
-        code: Some(crate::outcome::ErrorCode::SqlState(crate::outcome::SqlState::new(sqlstate))),
+        code: Some(crate::outcome::ErrorCode::SqlState(
+            crate::outcome::SqlState::new(sqlstate),
+        )),
         position,
         missing_table: sqlstate == "42P01",
         answered: true,

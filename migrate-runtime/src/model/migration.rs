@@ -103,7 +103,9 @@ impl Migration {
     /// Whether the down SQL runs outside a transaction.
     #[must_use]
     pub fn down_no_transaction(&self) -> bool {
-        self.down.as_ref().is_some_and(|d| d.directives.no_transaction)
+        self.down
+            .as_ref()
+            .is_some_and(|d| d.directives.no_transaction)
     }
 
     /// The checksum of the up SQL, as `sha256:<hex>`.
@@ -150,7 +152,11 @@ impl Migration {
             self.up.directives
         };
         let ms = |t: Option<Duration>| t.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
-        (d.no_transaction, ms(d.lock_timeout), ms(d.statement_timeout))
+        (
+            d.no_transaction,
+            ms(d.lock_timeout),
+            ms(d.statement_timeout),
+        )
     }
 
     /// Whether the migration is marked `-- migrate:irreversible` (a code
@@ -204,4 +210,3 @@ impl fmt::Display for Migration {
         write!(f, "{} {}", self.version, self.name)
     }
 }
-

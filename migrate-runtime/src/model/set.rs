@@ -89,4 +89,3 @@ impl<'a> IntoIterator for &'a Migrations {
         self.iter()
     }
 }
-

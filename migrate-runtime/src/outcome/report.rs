@@ -14,7 +14,10 @@ pub struct Report {
     pub(crate) applied: Vec<AppliedMigration>,
     pub(crate) rolled_back: Vec<RolledBack>,
     pub(crate) version: Option<u64>,
-    #[cfg_attr(feature = "serde", serde(rename = "elapsed_ms", serialize_with = "millis"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "elapsed_ms", serialize_with = "millis")
+    )]
     pub(crate) elapsed: Duration,
     pub(crate) warnings: Vec<Warning>,
 }
@@ -25,7 +28,10 @@ pub struct Report {
 pub struct RolledBack {
     pub(crate) version: u64,
     pub(crate) name: String,
-    #[cfg_attr(feature = "serde", serde(rename = "duration_ms", serialize_with = "millis"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "duration_ms", serialize_with = "millis")
+    )]
     pub(crate) duration: Duration,
     pub(crate) source: DownSource,
 }
@@ -80,7 +86,10 @@ impl RolledBack {
 pub struct AppliedMigration {
     pub(crate) version: u64,
     pub(crate) name: String,
-    #[cfg_attr(feature = "serde", serde(rename = "duration_ms", serialize_with = "millis"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "duration_ms", serialize_with = "millis")
+    )]
     pub(crate) duration: Duration,
     pub(crate) transactional: bool,
 }

@@ -392,9 +392,30 @@ mod tests {
     /// Migrations 1, 2 and 4 (no 3: a gap is the scanner's business).
     fn set() -> Migrations {
         static ITEMS: [Migration; 3] = [
-            migration(1, "a", "sha256:a", false, ("0001_a.up.sql", "A", false, None, None), None),
-            migration(2, "b", "sha256:b", false, ("0002_b.up.sql", "B", false, None, None), None),
-            migration(4, "d", "sha256:d", false, ("0004_d.up.sql", "D", false, None, None), None),
+            migration(
+                1,
+                "a",
+                "sha256:a",
+                false,
+                ("0001_a.up.sql", "A", false, None, None),
+                None,
+            ),
+            migration(
+                2,
+                "b",
+                "sha256:b",
+                false,
+                ("0002_b.up.sql", "B", false, None, None),
+                None,
+            ),
+            migration(
+                4,
+                "d",
+                "sha256:d",
+                false,
+                ("0004_d.up.sql", "D", false, None, None),
+                None,
+            ),
         ];
         migrations("m", &ITEMS, &[], "digest")
     }
@@ -435,7 +456,11 @@ mod tests {
                 Finding::Drift { version, .. } => format!("drift {version}"),
                 Finding::HalfApplied { version, state, .. } => format!("half {version} {state}"),
                 Finding::UnknownApplied { version, .. } => format!("unknown {version}"),
-                Finding::OutOfOrder { version, latest_applied, .. } => {
+                Finding::OutOfOrder {
+                    version,
+                    latest_applied,
+                    ..
+                } => {
                     format!("late {version} < {latest_applied}")
                 }
             })
@@ -444,12 +469,25 @@ mod tests {
         assert_eq!(pending.iter().map(|m| m.version()).collect::<Vec<_>>(), [4]);
 
         // 2 pending while 4 is applied: out of order.
-        let rows = [row(1, "sha256:a", MigrationState::Applied), row(4, "sha256:d", MigrationState::Applied)];
+        let rows = [
+            row(1, "sha256:a", MigrationState::Applied),
+            row(4, "sha256:d", MigrationState::Applied),
+        ];
         let (findings, _) = examine(&set, &rows, None);
         assert!(
-            matches!(findings[..], [Finding::OutOfOrder { version: 2, latest_applied: 4, .. }]),
+            matches!(
+                findings[..],
+                [Finding::OutOfOrder {
+                    version: 2,
+                    latest_applied: 4,
+                    ..
+                }]
+            ),
             "{findings:?}"
         );
-        assert!(findings[0].to_warning().is_some(), "out of order can be let pass");
+        assert!(
+            findings[0].to_warning().is_some(),
+            "out of order can be let pass"
+        );
     }
 }

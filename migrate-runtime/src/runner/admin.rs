@@ -34,7 +34,11 @@ impl Runner<'_> {
     /// [`Error::ChecksumMismatch`] (changing nothing) if one of them is
     /// applied with another checksum; [`Error::HalfApplied`] if any
     /// migration is unfinished; a lock timeout or a database error.
-    pub fn baseline<D: Database + ?Sized>(&self, db: &mut D, version: u64) -> Result<Vec<u64>, Error> {
+    pub fn baseline<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        version: u64,
+    ) -> Result<Vec<u64>, Error> {
         let t = self.tracking()?;
         if self.migrations.get(version).is_none() {
             return Err(Error::invalid_option(
@@ -56,47 +60,50 @@ impl Runner<'_> {
             });
         }
         let table = t.display_name();
-        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
-            let rows = s.read_applied(false).await?;
-            let (findings, _) = examine(set, &rows, Some(version));
-            for f in findings {
-                // An unfinished migration anywhere stops a baseline: the
-                // applied state it leaves must be all applied.
-                let concerns = match &f {
-                    Finding::Drift { version: v, .. } => *v <= version,
-                    Finding::HalfApplied { .. } => true,
-                    _ => false,
-                };
-                if concerns {
-                    return Err(f.into_error(set, &table));
+        on(db, &t, async |s| {
+            locked(s, self.lock_wait, async |s, state| {
+                let rows = s.read_applied(false).await?;
+                let (findings, _) = examine(set, &rows, Some(version));
+                for f in findings {
+                    // An unfinished migration anywhere stops a baseline: the
+                    // applied state it leaves must be all applied.
+                    let concerns = match &f {
+                        Finding::Drift { version: v, .. } => *v <= version,
+                        Finding::HalfApplied { .. } => true,
+                        _ => false,
+                    };
+                    if concerns {
+                        return Err(f.into_error(set, &table));
+                    }
                 }
-            }
-            state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
-            let mut changes = Vec::new();
-            for m in set.iter().take_while(|m| m.version() <= version) {
-                if state.contains_key(&m.version()) {
-                    continue;
+                state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
+                let mut changes = Vec::new();
+                for m in set.iter().take_while(|m| m.version() <= version) {
+                    if state.contains_key(&m.version()) {
+                        continue;
+                    }
+                    state.insert(m.version(), m.checksum().to_owned());
+                    changes.push(Change::Stamp {
+                        version: m.version(),
+                        name: m.name(),
+                        checksum: m.checksum(),
+                        down_sql: m.down_sql(),
+                    });
                 }
-                state.insert(m.version(), m.checksum().to_owned());
-                changes.push(Change::Stamp {
-                    version: m.version(),
-                    name: m.name(),
-                    checksum: m.checksum(),
-                    down_sql: m.down_sql(),
-                });
-            }
-            let stamped = changes
-                .iter()
-                .filter_map(|c| match c {
-                    Change::Stamp { version, .. } => Some(*version),
-                    _ => None,
-                })
-                .collect();
-            if !changes.is_empty() {
-                s.record(&changes).await?;
-            }
-            Ok(stamped)
-        }).await)
+                let stamped = changes
+                    .iter()
+                    .filter_map(|c| match c {
+                        Change::Stamp { version, .. } => Some(*version),
+                        _ => None,
+                    })
+                    .collect();
+                if !changes.is_empty() {
+                    s.record(&changes).await?;
+                }
+                Ok(stamped)
+            })
+            .await
+        })
     }
 
     /// After an intentional edit of applied migrations, or once an
@@ -125,56 +132,59 @@ impl Runner<'_> {
     pub fn repair<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
         let t = self.tracking()?;
         let set = self.migrations;
-        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
-            let rows = s.read_applied(false).await?;
-            state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
-            let (findings, _) = examine(set, &rows, None);
-            let mut resolved = Vec::new();
-            let mut changes = Vec::new();
-            for f in &findings {
-                match f {
-                    Finding::Drift {
-                        version,
-                        expected,
-                        found,
-                        ..
-                    } => {
-                        let Some(m) = set.get(*version) else {
-                            continue;
-                        };
-                        state.insert(*version, found.clone());
-                        changes.push(Change::Rechecksum {
-                            version: *version,
-                            name: m.name(),
-                            old: expected,
-                            new: found,
-                            down_sql: m.down_sql(),
-                        });
-                    }
-                    Finding::HalfApplied {
-                        version,
-                        name,
-                        state: mark,
-                    } => {
-                        let Some(row) = rows.iter().find(|r| r.version == *version) else {
-                            continue;
-                        };
-                        state.remove(version);
-                        changes.push(Change::Unmark {
-                            version: *version,
+        on(db, &t, async |s| {
+            locked(s, self.lock_wait, async |s, state| {
+                let rows = s.read_applied(false).await?;
+                state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
+                let (findings, _) = examine(set, &rows, None);
+                let mut resolved = Vec::new();
+                let mut changes = Vec::new();
+                for f in &findings {
+                    match f {
+                        Finding::Drift {
+                            version,
+                            expected,
+                            found,
+                            ..
+                        } => {
+                            let Some(m) = set.get(*version) else {
+                                continue;
+                            };
+                            state.insert(*version, found.clone());
+                            changes.push(Change::Rechecksum {
+                                version: *version,
+                                name: m.name(),
+                                old: expected,
+                                new: found,
+                                down_sql: m.down_sql(),
+                            });
+                        }
+                        Finding::HalfApplied {
+                            version,
                             name,
-                            checksum: &row.checksum,
-                            state: mark.as_str(),
-                        });
+                            state: mark,
+                        } => {
+                            let Some(row) = rows.iter().find(|r| r.version == *version) else {
+                                continue;
+                            };
+                            state.remove(version);
+                            changes.push(Change::Unmark {
+                                version: *version,
+                                name,
+                                checksum: &row.checksum,
+                                state: mark.as_str(),
+                            });
+                        }
+                        _ => continue,
                     }
-                    _ => continue,
+                    resolved.push(f.clone());
                 }
-                resolved.push(f.clone());
-            }
-            if !changes.is_empty() {
-                s.record(&changes).await?;
-            }
-            Ok(resolved)
-        }).await)
+                if !changes.is_empty() {
+                    s.record(&changes).await?;
+                }
+                Ok(resolved)
+            })
+            .await
+        })
     }
 }

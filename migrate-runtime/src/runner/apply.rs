@@ -114,7 +114,14 @@ impl Runner<'_> {
             for (step, duration) in batch.iter().zip(outcome.durations) {
                 let m = step.migration;
                 let (version, name) = (m.version(), m.name().to_owned());
-                emit(observer, &Progress::Finished { version, name: name.clone(), duration });
+                emit(
+                    observer,
+                    &Progress::Finished {
+                        version,
+                        name: name.clone(),
+                        duration,
+                    },
+                );
                 state.insert(version, m.checksum().to_owned());
                 report.applied.push(AppliedMigration {
                     version,
@@ -146,6 +153,9 @@ impl Runner<'_> {
 fn is_lock_timeout(e: &Error) -> bool {
     e.migration_failure().is_some_and(|f| {
         !f.is_partial()
-            && f.code() == Some(&crate::outcome::ErrorCode::SqlState(crate::outcome::SqlState::LOCK_NOT_AVAILABLE))
+            && f.code()
+                == Some(&crate::outcome::ErrorCode::SqlState(
+                    crate::outcome::SqlState::LOCK_NOT_AVAILABLE,
+                ))
     })
 }

@@ -69,7 +69,11 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::status`].
-    pub fn history<D: Database + ?Sized>(&self, db: &mut D, limit: usize) -> Result<Vec<Event>, Error> {
+    pub fn history<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        limit: usize,
+    ) -> Result<Vec<Event>, Error> {
         let t = self.tracking()?;
         on(db, &t, async |s| s.read_events(limit).await)
     }

@@ -11,7 +11,9 @@ use super::{on, Runner};
 use crate::backend::protocol::{Revert, Session};
 use crate::backend::Database;
 use crate::model::{Engine, HistoryRow, Migration, MigrationState};
-use crate::outcome::{Direction, DownSource, Error, Plan, PlannedStep, Report, RolledBack, Warning};
+use crate::outcome::{
+    Direction, DownSource, Error, Plan, PlannedStep, Report, RolledBack, Warning,
+};
 use crate::scan::directives_of_stored;
 
 /// How far to roll back.
@@ -77,7 +79,11 @@ impl Runner<'_> {
     /// unfinished; [`Error::MigrationFailed`] when a down migration fails
     /// (its transaction rolls back; the ones before stay rolled back); a
     /// lock timeout or a database error.
-    pub fn rollback<D: Database + ?Sized>(&self, db: &mut D, how: Rollback) -> Result<Report, Error> {
+    pub fn rollback<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        how: Rollback,
+    ) -> Result<Report, Error> {
         let t = self.tracking()?;
         on(db, &t, async |s| self.rollback_on(s, how).await)
     }
@@ -87,7 +93,11 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::rollback`], before anything would run.
-    pub fn plan_rollback<D: Database + ?Sized>(&self, db: &mut D, how: Rollback) -> Result<Plan, Error> {
+    pub fn plan_rollback<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        how: Rollback,
+    ) -> Result<Plan, Error> {
         let t = self.tracking()?;
         let (rows, engine) = on(db, &t, async |s| Ok((s.read_rows().await?, s.engine())))?;
         let plan = self.plan_down(&rows, &t.display_name(), how, engine)?;
@@ -153,7 +163,11 @@ impl Runner<'_> {
                 });
             }
             let remaining = &rows[..rows.len() - report.rolled_back.len()];
-            state.extend(remaining.iter().map(|r| (r.row.version, r.row.checksum.clone())));
+            state.extend(
+                remaining
+                    .iter()
+                    .map(|r| (r.row.version, r.row.checksum.clone())),
+            );
             if let Some(row) = plan.blocked_by {
                 return Err(Error::Irreversible {
                     version: row.row.version,

@@ -45,48 +45,51 @@ impl Runner<'_> {
             ));
         }
         let table = t.display_name();
-        on(db, &t, async |s| locked(s, self.lock_wait, async |s, state| {
-            let rows = s.read_applied(false).await?;
-            if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {
-                let finding = Finding::HalfApplied {
-                    version: r.version,
-                    name: r.name.clone(),
-                    state: r.state,
-                };
-                return Err(finding.into_error(set, &table));
-            }
-            // Seeds change no migration: the applied state stays as read.
-            state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
-            let done = s.read_seeds(env).await?;
-            let mut files = Vec::with_capacity(seeds.len());
-            for seed in seeds {
-                let outcome = match done.get(seed.file()) {
-                    Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
-                    Some(_) => SeedOutcome::Changed,
-                    None => SeedOutcome::New,
-                };
-                let mut error = None;
-                let outcome = if outcome == SeedOutcome::Unchanged {
-                    outcome
-                } else {
-                    match s.apply_seed(seed, &set.path_of(seed.file())).await {
-                        Ok(()) => outcome,
-                        Err(e) => {
-                            error = Some(e.to_string());
-                            SeedOutcome::Failed
+        on(db, &t, async |s| {
+            locked(s, self.lock_wait, async |s, state| {
+                let rows = s.read_applied(false).await?;
+                if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {
+                    let finding = Finding::HalfApplied {
+                        version: r.version,
+                        name: r.name.clone(),
+                        state: r.state,
+                    };
+                    return Err(finding.into_error(set, &table));
+                }
+                // Seeds change no migration: the applied state stays as read.
+                state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
+                let done = s.read_seeds(env).await?;
+                let mut files = Vec::with_capacity(seeds.len());
+                for seed in seeds {
+                    let outcome = match done.get(seed.file()) {
+                        Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
+                        Some(_) => SeedOutcome::Changed,
+                        None => SeedOutcome::New,
+                    };
+                    let mut error = None;
+                    let outcome = if outcome == SeedOutcome::Unchanged {
+                        outcome
+                    } else {
+                        match s.apply_seed(seed, &set.path_of(seed.file())).await {
+                            Ok(()) => outcome,
+                            Err(e) => {
+                                error = Some(e.to_string());
+                                SeedOutcome::Failed
+                            }
                         }
-                    }
-                };
-                files.push(SeededFile {
-                    file: seed.file().to_owned(),
-                    outcome,
-                    error,
-                });
-            }
-            Ok(SeedReport {
-                env: env.to_owned(),
-                files,
+                    };
+                    files.push(SeededFile {
+                        file: seed.file().to_owned(),
+                        outcome,
+                        error,
+                    });
+                }
+                Ok(SeedReport {
+                    env: env.to_owned(),
+                    files,
+                })
             })
-        }).await)
+            .await
+        })
     }
 }

@@ -50,7 +50,15 @@ fn applied(set: &Migrations, n: u64) -> Vec<crate::backend::Row> {
         .take_while(|m| m.version() <= n)
         .map(|m| {
             let v = m.version().to_string();
-            row("version", &[Some(&v), Some(m.name()), Some(m.checksum()), Some("applied")])
+            row(
+                "version",
+                &[
+                    Some(&v),
+                    Some(m.name()),
+                    Some(m.checksum()),
+                    Some("applied"),
+                ],
+            )
         })
         .collect()
 }
@@ -92,21 +100,35 @@ fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
         Ok(Vec::new())
     });
     let report = set.run(&mut db).unwrap();
-    let applied: Vec<(u64, Duration)> = report.applied().iter().map(|a| (a.version(), a.duration())).collect();
+    let applied: Vec<(u64, Duration)> = report
+        .applied()
+        .iter()
+        .map(|a| (a.version(), a.duration()))
+        .collect();
     assert_eq!(
         applied,
-        [(1, Duration::from_micros(1500)), (2, Duration::from_millis(2)), (3, Duration::from_millis(3))]
+        [
+            (1, Duration::from_micros(1500)),
+            (2, Duration::from_millis(2)),
+            (3, Duration::from_millis(3))
+        ]
     );
     let batches: Vec<String> = db.scripts().into_iter().filter(|s| is_batch(s)).collect();
     assert_eq!(batches.len(), 1, "{batches:?}");
     assert_eq!(batches[0].matches("BEGIN;").count(), 3);
-    assert_eq!(batches[0].matches("EXECUTE migrate_record_apply(").count(), 3);
+    assert_eq!(
+        batches[0].matches("EXECUTE migrate_record_apply(").count(),
+        3
+    );
     let locks = db.calls().iter().filter(|c| **c == Call::TryLock).count();
     assert_eq!(locks, 1);
     let Some(Call::Unlock(then)) = db.calls().last().cloned() else {
         panic!("the lock is released last: {:?}", db.calls());
     };
-    assert!(then.contains(&format!("SET digest = E'{}'", set.digest)), "{then}");
+    assert!(
+        then.contains(&format!("SET digest = E'{}'", set.digest)),
+        "{then}"
+    );
 }
 
 #[test]
@@ -120,7 +142,11 @@ fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed(
             // The error points into migration 2's statement: `t2` on line 2.
             let at = sql.find("CREATE TABLE t2").unwrap() + "CREATE TABLE ".len();
             let position = Position::Char(sql[..at].chars().count() + 1);
-            return Err(server_error("relation \"t2\" already exists", "42P07", Some(position)));
+            return Err(server_error(
+                "relation \"t2\" already exists",
+                "42P07",
+                Some(position),
+            ));
         }
         if sql.starts_with("SELECT version, execution_ms") {
             return Ok(vec![row("version", &[Some("1"), Some("4")])]);
@@ -129,18 +155,27 @@ fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed(
     });
     let err = set.run(&mut db).unwrap_err();
     let f = err.migration_failure().expect("a migration failure");
-    assert_eq!((f.version(), f.line(), f.column()), (2, Some(2), Some(14)), "{err}");
+    assert_eq!(
+        (f.version(), f.line(), f.column()),
+        (2, Some(2), Some(14)),
+        "{err}"
+    );
     assert_eq!(f.file(), "migrations/0002_t2.up.sql");
     assert_eq!(f.code(), Some(&ErrorCode::SqlState(SqlState::new("42P07"))));
     let before: Vec<u64> = f.report().applied().iter().map(|a| a.version()).collect();
     assert_eq!(before, [1], "migration 1 committed before the failure");
     let scripts = db.scripts();
     assert!(scripts.iter().any(|s| s == "ROLLBACK"));
-    assert!(scripts.iter().any(|s| s.contains("'failure'") && s.contains("VALUES (2,")));
+    assert!(scripts
+        .iter()
+        .any(|s| s.contains("'failure'") && s.contains("VALUES (2,")));
     let Some(Call::Unlock(then)) = db.calls().last().cloned() else {
         panic!("the lock is released last");
     };
-    assert!(!then.contains("SET digest"), "a failed run caches no digest: {then}");
+    assert!(
+        !then.contains("SET digest"),
+        "a failed run caches no digest: {then}"
+    );
 }
 
 #[test]
@@ -151,10 +186,16 @@ fn refusals_come_before_the_lock() {
             return Ok(vec![row("digest", &[None])]);
         }
         let edited = "sha256:0000";
-        Ok(vec![row("version", &[Some("1"), Some("t1"), Some(edited), Some("applied")])])
+        Ok(vec![row(
+            "version",
+            &[Some("1"), Some("t1"), Some(edited), Some("applied")],
+        )])
     });
     let err = set.run(&mut db).unwrap_err();
-    assert!(matches!(err, Error::ChecksumMismatch { version: 1, .. }), "{err}");
+    assert!(
+        matches!(err, Error::ChecksumMismatch { version: 1, .. }),
+        "{err}"
+    );
     assert!(!db.calls().contains(&Call::TryLock), "{:?}", db.calls());
 }
 
@@ -180,7 +221,10 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
     assert!(report.is_up_to_date());
     let calls = db.calls();
     assert_eq!(calls.iter().filter(|c| **c == Call::TryLock).count(), 1);
-    assert!(!calls.iter().any(|c| matches!(c, Call::Unlock(_))), "never held: {calls:?}");
+    assert!(
+        !calls.iter().any(|c| matches!(c, Call::Unlock(_))),
+        "never held: {calls:?}"
+    );
     assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
 }
 
@@ -189,7 +233,11 @@ fn waiting_longer_than_the_lock_wait_is_a_lock_timeout_that_changes_nothing() {
     let set = set_of(1, &[]);
     let mut db = Double::new(Engine::Sqlite, |_| missing());
     db.locks = vec![false; 1000];
-    let err = set.runner().lock_wait(Duration::ZERO).run(&mut db).unwrap_err();
+    let err = set
+        .runner()
+        .lock_wait(Duration::ZERO)
+        .run(&mut db)
+        .unwrap_err();
     assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
     assert_eq!(db.scripts().len(), 1, "only the read: {:?}", db.scripts());
 }
@@ -210,11 +258,21 @@ fn sqlite_runs_each_statement_alone_and_a_failure_names_its_line() {
     });
     let err = set.run(&mut db).unwrap_err();
     let f = err.migration_failure().expect("a migration failure");
-    assert_eq!((f.version(), f.line(), f.column()), (2, Some(2), Some(14)), "{err}");
+    assert_eq!(
+        (f.version(), f.line(), f.column()),
+        (2, Some(2), Some(14)),
+        "{err}"
+    );
     let scripts = db.scripts();
-    let begins = scripts.iter().filter(|s| s.starts_with("BEGIN IMMEDIATE")).count();
+    let begins = scripts
+        .iter()
+        .filter(|s| s.starts_with("BEGIN IMMEDIATE"))
+        .count();
     assert_eq!(begins, 2, "migration 3 never starts: {scripts:?}");
-    assert!(scripts.iter().any(|s| s == "CREATE TABLE t1 (id int)"), "statement by statement");
+    assert!(
+        scripts.iter().any(|s| s == "CREATE TABLE t1 (id int)"),
+        "statement by statement"
+    );
     assert!(scripts.iter().any(|s| s == "ROLLBACK"));
     assert_eq!(f.report().applied().len(), 1);
 }
@@ -225,8 +283,14 @@ fn a_half_applied_migration_is_refused_under_the_lock_and_the_lock_released() {
     let mut db = Double::new(Engine::Sqlite, |sql| {
         if sql.starts_with("SELECT version, name") {
             return Ok(vec![
-                row("version", &[Some("1"), Some("t1"), Some("x"), Some("applied")]),
-                row("version", &[Some("2"), Some("t2"), Some("y"), Some("failed")]),
+                row(
+                    "version",
+                    &[Some("1"), Some("t1"), Some("x"), Some("applied")],
+                ),
+                row(
+                    "version",
+                    &[Some("2"), Some("t2"), Some("y"), Some("failed")],
+                ),
             ]);
         }
         Ok(Vec::new())
@@ -238,19 +302,36 @@ fn a_half_applied_migration_is_refused_under_the_lock_and_the_lock_released() {
     let mut db2 = Double::new(Engine::Sqlite, move |sql| {
         if sql.starts_with("SELECT version, name") {
             let mut all = rows.clone();
-            all.push(row("version", &[Some("2"), Some("t2"), Some(&two), Some("failed")]));
+            all.push(row(
+                "version",
+                &[Some("2"), Some("t2"), Some(&two), Some("failed")],
+            ));
             return Ok(all);
         }
         Ok(Vec::new())
     });
     let err = set.run(&mut db2).unwrap_err();
     assert!(
-        matches!(err, Error::HalfApplied { version: 2, state: MigrationState::Failed, .. }),
+        matches!(
+            err,
+            Error::HalfApplied {
+                version: 2,
+                state: MigrationState::Failed,
+                ..
+            }
+        ),
         "{err}"
     );
-    assert!(matches!(db2.calls().last(), Some(Call::Unlock(_))), "{:?}", db2.calls());
+    assert!(
+        matches!(db2.calls().last(), Some(Call::Unlock(_))),
+        "{:?}",
+        db2.calls()
+    );
     // With drift as well, drift is what is refused.
-    assert!(matches!(set.run(&mut db).unwrap_err(), Error::ChecksumMismatch { .. }));
+    assert!(matches!(
+        set.run(&mut db).unwrap_err(),
+        Error::ChecksumMismatch { .. }
+    ));
 }
 
 #[test]
@@ -264,7 +345,11 @@ fn a_lock_timeout_in_a_migration_is_retried_after_a_pause() {
         }
         if is_batch(sql) {
             if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Err(server_error("canceling statement due to lock timeout", "55P03", None));
+                return Err(server_error(
+                    "canceling statement due to lock timeout",
+                    "55P03",
+                    None,
+                ));
             }
             return Ok(vec![row("migrate_applied_ms", &[Some("1")])]);
         }
@@ -330,15 +415,22 @@ fn rollback_plans_pick_the_newest_rows_and_stop_at_an_irreversible_one() {
     // Version 5 is applied but unknown to the set: its stored down SQL
     // runs, with the directives it carries.
     let rows = history(&set, &[1, 5]);
-    let plan = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).unwrap();
+    let plan = runner
+        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .unwrap();
     let (five, one) = (&plan.steps[0], &plan.steps[1]);
-    assert_eq!((five.source, five.no_transaction), (crate::outcome::DownSource::Stored, true));
+    assert_eq!(
+        (five.source, five.no_transaction),
+        (crate::outcome::DownSource::Stored, true)
+    );
     assert_eq!(one.sql, "DROP TABLE t1;\n");
 
     // Without stored down SQL, an unknown row stops the rollback before it.
     let mut rows = history(&set, &[1, 5, 2]);
     rows[1].down_sql = None;
-    let plan = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).unwrap();
+    let plan = runner
+        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .unwrap();
     assert_eq!(plan.steps.len(), 1);
     assert_eq!(plan.blocked_by.map(|r| r.row.version), Some(5));
 }
@@ -350,12 +442,19 @@ fn rollback_plans_refuse_a_half_applied_row_and_unreadable_stored_sql() {
     let runner = set.runner();
     let mut rows = history(&set, &[1, 2]);
     rows[0].row.state = MigrationState::InProgress;
-    let err = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).err();
-    assert!(matches!(err, Some(Error::HalfApplied { version: 1, .. })), "{err:?}");
+    let err = runner
+        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .err();
+    assert!(
+        matches!(err, Some(Error::HalfApplied { version: 1, .. })),
+        "{err:?}"
+    );
 
     let mut rows = history(&set, &[1, 7]);
     rows[1].down_sql = Some("DROP TABLE 'x;".to_owned());
-    let err = runner.plan_down(&rows, "t", Rollback::All, Engine::Sqlite).err();
+    let err = runner
+        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .err();
     assert!(
         matches!(&err, Some(Error::UnexpectedTracking { reason, .. }) if reason.contains("unterminated")),
         "{err:?}"

@@ -237,7 +237,8 @@ impl<'t> Dialect<'t> {
             "INSERT INTO {} (version, name, event, checksum, execution_ms, actor, detail) \
              VALUES ({}, {}, '{}', {}, {}, {}, {});\n",
             self.t.events,
-            e.version.map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
+            e.version
+                .map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
             self.literal(e.name),
             e.kind.as_str(),
             self.literal(e.checksum),
@@ -336,7 +337,10 @@ impl<'t> Dialect<'t> {
 
     /// Removes a rolled back migration's row and logs the rollback.
     pub(crate) fn forget(&self, version: u64, name: &str, checksum: &str, detail: &str) -> String {
-        let mut sql = format!("DELETE FROM {} WHERE version = {version};\n", self.t.history);
+        let mut sql = format!(
+            "DELETE FROM {} WHERE version = {version};\n",
+            self.t.history
+        );
         sql.push_str(&self.event(&EventRow {
             version: Some(version),
             name,

@@ -55,7 +55,9 @@ impl Driver for Pg<'_> {
         Box::pin(async move {
             let sql = format!("SELECT pg_try_advisory_lock({key})");
             let rows = self.client.simple_query(&sql).map(rows);
-            let rows = rows.map_err(|e| failure(e).into_error(Engine::Postgres, "taking the migration lock"))?;
+            let rows = rows.map_err(|e| {
+                failure(e).into_error(Engine::Postgres, "taking the migration lock")
+            })?;
             Ok(rows.first().and_then(|r| r.get(0)) == Some("t"))
         })
     }
@@ -64,9 +66,9 @@ impl Driver for Pg<'_> {
         Box::pin(async move {
             // A session lock is released even if what follows fails.
             let sql = format!("SELECT pg_advisory_unlock({key});\n{then}");
-            self.client
-                .batch_execute(&sql)
-                .map_err(|e| failure(e).into_error(Engine::Postgres, "releasing the migration lock"))
+            self.client.batch_execute(&sql).map_err(|e| {
+                failure(e).into_error(Engine::Postgres, "releasing the migration lock")
+            })
         })
     }
 
@@ -93,7 +95,9 @@ pub(super) fn rows(messages: Vec<SimpleQueryMessage>) -> Vec<Row> {
                     .columns()
                     .first()
                     .map_or_else(String::new, |c| c.name().to_owned()),
-                values: (0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect(),
+                values: (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
             }),
             _ => None,
         })

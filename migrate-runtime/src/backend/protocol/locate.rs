@@ -54,9 +54,20 @@ mod tests {
         let script = "CREATE TABLE a (x int);\nSELEC 1;\n";
         // "BEGIN;\n" is 7 characters; the error is at `SELEC`, character
         // 25 of the script (0-based 24), so 1-based 32 in the message.
-        assert_eq!(in_message(&at(Some(Position::Char(32))), script, 7), Some((2, 1)));
-        assert_eq!(in_message(&at(Some(Position::Char(3))), script, 7), None, "in the runner's text");
-        assert_eq!(in_message(&at(Some(Position::Char(999))), script, 7), None, "past the script");
+        assert_eq!(
+            in_message(&at(Some(Position::Char(32))), script, 7),
+            Some((2, 1))
+        );
+        assert_eq!(
+            in_message(&at(Some(Position::Char(3))), script, 7),
+            None,
+            "in the runner's text"
+        );
+        assert_eq!(
+            in_message(&at(Some(Position::Char(999))), script, 7),
+            None,
+            "past the script"
+        );
         assert_eq!(in_message(&at(None), script, 7), None);
     }
 
@@ -64,17 +75,33 @@ mod tests {
     fn a_position_in_a_statement_maps_into_the_file() {
         let script = "SELECT 1;\n\n  SELECT nope FROM t;\n";
         let start = script.find("SELECT nope").unwrap();
-        let end = script.find(';').map(|_| script.rfind(';').unwrap()).unwrap();
+        let end = script
+            .find(';')
+            .map(|_| script.rfind(';').unwrap())
+            .unwrap();
         // PostgreSQL: 1-based characters; SQLite: 0-based bytes.
-        assert_eq!(in_statement(&at(Some(Position::Char(8))), script, start, end), Some((3, 10)));
-        assert_eq!(in_statement(&at(Some(Position::Byte(7))), script, start, end), Some((3, 10)));
-        assert_eq!(in_statement(&at(None), script, start, end), Some((3, 3)), "the statement's start");
+        assert_eq!(
+            in_statement(&at(Some(Position::Char(8))), script, start, end),
+            Some((3, 10))
+        );
+        assert_eq!(
+            in_statement(&at(Some(Position::Byte(7))), script, start, end),
+            Some((3, 10))
+        );
+        assert_eq!(
+            in_statement(&at(None), script, start, end),
+            Some((3, 3)),
+            "the statement's start"
+        );
     }
 
     #[test]
     fn characters_not_bytes() {
         let script = "SELECT 'é';\nSELEC 1;";
         // `SELEC` is the 13th character (0-based 12) but byte 13.
-        assert_eq!(in_message(&at(Some(Position::Char(13))), script, 0), Some((2, 1)));
+        assert_eq!(
+            in_message(&at(Some(Position::Char(13))), script, 0),
+            Some((2, 1))
+        );
     }
 }

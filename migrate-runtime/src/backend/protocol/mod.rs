@@ -94,7 +94,10 @@ impl<'s> Session<'s> {
     /// Reads the tracking table, ordered by version; empty when it does not
     /// exist yet. One round trip. With `refresh_cache`, also brings the
     /// cached digest up to date with the table, never waiting for a lock.
-    pub(crate) async fn read_applied(&mut self, refresh_cache: bool) -> Result<Vec<AppliedRow>, Error> {
+    pub(crate) async fn read_applied(
+        &mut self,
+        refresh_cache: bool,
+    ) -> Result<Vec<AppliedRow>, Error> {
         let mut query = if refresh_cache {
             self.sql.refresh_digest()
         } else {
@@ -136,7 +139,8 @@ impl<'s> Session<'s> {
                     id: r.get(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
                     version: r.get(1).map(|v| parse_version(v, table)).transpose()?,
                     name: r.get(2).map(str::to_owned),
-                    kind: EventKind::parse(kind).ok_or_else(|| unexpected(table, format!("event kind `{kind}`")))?,
+                    kind: EventKind::parse(kind)
+                        .ok_or_else(|| unexpected(table, format!("event kind `{kind}`")))?,
                     checksum: r.get(4).map(str::to_owned),
                     at: r.get(5).unwrap_or_default().to_owned(),
                     execution_ms: r.get(6).and_then(|v| v.parse().ok()),
@@ -213,7 +217,10 @@ impl<'s> Session<'s> {
 
     /// Under the lock: creates the seeds table if needed and reads the
     /// checksum of each file of `env` that ran, by file.
-    pub(crate) async fn read_seeds(&mut self, env: &str) -> Result<BTreeMap<String, String>, Error> {
+    pub(crate) async fn read_seeds(
+        &mut self,
+        env: &str,
+    ) -> Result<BTreeMap<String, String>, Error> {
         let sql = self.sql.read_seeds(env);
         let rows = self
             .db

@@ -69,8 +69,10 @@ impl Session<'_> {
                 let subject = Subject::migration(m, &step.file, Direction::Up);
                 let (begin, sql) = (self.sql.mark_in_progress(m), self.sql);
                 let work = Work::Sql(m.up_sql());
-                self.outside(&subject, begin, work, step.timeouts(), &|ms| sql.mark_applied(m, ms))
-                    .await
+                self.outside(&subject, begin, work, step.timeouts(), &|ms| {
+                    sql.mark_applied(m, ms)
+                })
+                .await
             }
             _ => {
                 let units: Vec<Unit<'_>> = batch
@@ -109,12 +111,20 @@ impl Session<'_> {
             let begin = sql.mark_in_progress(m);
             let work = Work::Code(m, Direction::Up);
             return self
-                .outside(&subject, begin, work, step.timeouts(), &|ms| sql.mark_applied(m, ms))
+                .outside(&subject, begin, work, step.timeouts(), &|ms| {
+                    sql.mark_applied(m, ms)
+                })
                 .await;
         }
         let settings = sql.timeouts(true, step.lock_timeout, step.statement_timeout);
-        self.code_in_transaction(&subject, Direction::Up, settings, &|ms| sql.record_apply(m, ms), m)
-            .await
+        self.code_in_transaction(
+            &subject,
+            Direction::Up,
+            settings,
+            &|ms| sql.record_apply(m, ms),
+            m,
+        )
+        .await
     }
 
     /// Runs a code migration's function in the driver's transaction, which
@@ -200,19 +210,30 @@ impl Session<'_> {
             kind: Kind::Migration(Direction::Down),
         };
         if let Some(m) = r.code {
-            let forget = self.sql.forget(r.version, r.name, r.checksum, "down: Rust code (embedded)");
+            let forget =
+                self.sql
+                    .forget(r.version, r.name, r.checksum, "down: Rust code (embedded)");
             let record = move |_| forget.clone();
             return self
                 .code_in_transaction(&subject, Direction::Down, String::new(), &record, m)
                 .await;
         }
-        let forget = self
-            .sql
-            .forget(r.version, r.name, r.checksum, &format!("down SQL: {}", r.source));
+        let forget = self.sql.forget(
+            r.version,
+            r.name,
+            r.checksum,
+            &format!("down SQL: {}", r.source),
+        );
         if r.no_transaction {
             let record = move |_| forget.clone();
             return self
-                .outside(&subject, String::new(), Work::Sql(r.sql), (None, None), &record)
+                .outside(
+                    &subject,
+                    String::new(),
+                    Work::Sql(r.sql),
+                    (None, None),
+                    &record,
+                )
                 .await;
         }
         let unit = Unit {
@@ -243,7 +264,11 @@ impl Session<'_> {
             sql: seed.sql(),
             lock_timeout: None,
             statement_timeout: None,
-            bookkeeping: Bookkeeping::Text(self.sql.record_seed(seed.env(), seed.file(), seed.checksum())),
+            bookkeeping: Bookkeeping::Text(self.sql.record_seed(
+                seed.env(),
+                seed.file(),
+                seed.checksum(),
+            )),
         };
         match self.transact(&[unit]).await {
             (_, Some(e)) => Err(e),

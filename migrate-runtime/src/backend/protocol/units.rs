@@ -117,7 +117,13 @@ impl Session<'_> {
     /// The failure handling, the same for every script: undo what `after`
     /// says, log a `failure` event (a failure to log never hides the
     /// error), and return the error.
-    pub(super) async fn fail(&mut self, s: &Subject<'_>, f: DbFailure, at: Located, after: After) -> Error {
+    pub(super) async fn fail(
+        &mut self,
+        s: &Subject<'_>,
+        f: DbFailure,
+        at: Located,
+        after: After,
+    ) -> Error {
         match after {
             After::Rollback => {
                 let _ = self.db.run("ROLLBACK").await;
@@ -146,7 +152,10 @@ impl Session<'_> {
     pub(super) async fn statements(&mut self, script: &str) -> Result<(), (DbFailure, Located)> {
         let statements = lexer::split(script).map_err(|u| {
             let message = format!("the SQL has an unterminated {}", u.what);
-            (DbFailure::other(message, None), Some(lexer::line_col(script, u.start)))
+            (
+                DbFailure::other(message, None),
+                Some(lexer::line_col(script, u.start)),
+            )
         })?;
         for s in statements {
             if let Err(f) = self.db.run(&script[s.start..s.end]).await {
@@ -204,7 +213,10 @@ impl Session<'_> {
     /// message at the first error, so the ones before a failure stay
     /// committed and the ones after it never run. Each applied migration's
     /// bookkeeping returns its server-side time.
-    async fn transact_in_one_message(&mut self, units: &[Unit<'_>]) -> (Vec<Duration>, Option<Error>) {
+    async fn transact_in_one_message(
+        &mut self,
+        units: &[Unit<'_>],
+    ) -> (Vec<Duration>, Option<Error>) {
         let mut script = String::new();
         let mut chars = 0;
         let mut starts = Vec::with_capacity(units.len());
@@ -247,7 +259,9 @@ impl Session<'_> {
                 found = replayed;
             }
         }
-        let error = self.fail(&u.subject, found.0, found.1, After::Nothing).await;
+        let error = self
+            .fail(&u.subject, found.0, found.1, After::Nothing)
+            .await;
         (durations, Some(error))
     }
 
@@ -255,7 +269,12 @@ impl Session<'_> {
     /// took, in order (read back from the tracking table); the one after
     /// them is the one that failed. If that read fails too (the connection
     /// is gone), the error position tells which one failed.
-    async fn committed(&mut self, units: &[Unit<'_>], f: &DbFailure, starts: &[usize]) -> Vec<Duration> {
+    async fn committed(
+        &mut self,
+        units: &[Unit<'_>],
+        f: &DbFailure,
+        starts: &[usize],
+    ) -> Vec<Duration> {
         let versions: Vec<u64> = units.iter().map(|u| u.subject.version).collect();
         let query = self.sql.select_durations(&versions);
         if let Ok(rows) = self.db.run(&query).await {
