@@ -95,6 +95,11 @@ impl Problem {
         }
     }
 
+    /// A problem with a whole file, reported at its first line.
+    pub(crate) fn whole_file(file: impl Into<PathBuf>, rule: Rule, message: String) -> Self {
+        Problem::new(file, 1, rule, message)
+    }
+
     /// A problem with a folder, which has no lines.
     pub(crate) fn folder(path: impl Into<PathBuf>, rule: Rule, message: String) -> Self {
         Problem {

@@ -5,18 +5,16 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use super::{is_ignored, list, read, Direction};
-use crate::text::checksum::checksum;
 use super::problem::{Problem, Rule};
+use super::{is_ignored, list, rules, Direction};
 use crate::model::Seed;
+use crate::text::checksum::checksum;
 
 /// The seed files under `dir/seeds`, by environment then name; each file
-/// read is added to `files` (and to `normalized` when its text was
-/// normalised).
+/// whose text was normalised is added to `normalized`.
 pub(super) fn scan_seeds(
     dir: &Path,
     problems: &mut Vec<Problem>,
-    files: &mut Vec<PathBuf>,
     normalized: &mut Vec<PathBuf>,
 ) -> Vec<Seed> {
     let root = dir.join("seeds");
@@ -31,56 +29,64 @@ pub(super) fn scan_seeds(
     for (env, is_dir) in envs.into_iter().filter(|(n, _)| !is_ignored(n)) {
         let path = root.join(&env);
         if !is_dir {
-            problems.push(Problem::new(
+            problems.push(Problem::whole_file(
                 &path,
-                1,
                 Rule::UnexpectedFile,
                 "unexpected file; seed files go in seeds/<environment>/".to_owned(),
             ));
-            continue;
-        }
-        if !is_env_name(&env) {
+        } else if !is_env_name(&env) {
             problems.push(Problem::folder(
                 &path,
                 Rule::InvalidName,
                 format!("environment `{env}` must be lowercase letters, digits, `_` and `-`"),
             ));
-            continue;
-        }
-        let names = match list(&path) {
-            Ok(names) => names,
-            Err(message) => {
-                problems.push(Problem::folder(&path, Rule::Unreadable, message));
-                continue;
-            }
-        };
-        for (name, is_dir) in names.into_iter().filter(|(n, _)| !is_ignored(n)) {
-            let file = path.join(&name);
-            if is_dir || !name.ends_with(".sql") {
-                problems.push(Problem::new(
-                    &file,
-                    1,
-                    Rule::UnexpectedFile,
-                    "unexpected file; a seed file is named NAME.sql".to_owned(),
-                ));
-                continue;
-            }
-            let Some((sql, _, changed)) = read(&file, Direction::Seed, problems) else {
-                continue;
-            };
-            if changed {
-                normalized.push(file.clone());
-            }
-            files.push(file);
-            seeds.push(Seed {
-                env: Cow::Owned(env.clone()),
-                file: Cow::Owned(format!("seeds/{env}/{name}")),
-                checksum: Cow::Owned(checksum(&sql)),
-                sql: Cow::Owned(sql),
-            });
+        } else {
+            scan_env(&path, &env, problems, normalized, &mut seeds);
         }
     }
     seeds
+}
+
+/// The seed files of one environment's folder `path`, added to `seeds`.
+fn scan_env(
+    path: &Path,
+    env: &str,
+    problems: &mut Vec<Problem>,
+    normalized: &mut Vec<PathBuf>,
+    seeds: &mut Vec<Seed>,
+) {
+    let names = match list(path) {
+        Ok(names) => names,
+        Err(message) => {
+            problems.push(Problem::folder(path, Rule::Unreadable, message));
+            return;
+        }
+    };
+    for (name, is_dir) in names.into_iter().filter(|(n, _)| !is_ignored(n)) {
+        let file = path.join(&name);
+        if is_dir || !name.ends_with(".sql") {
+            let message = "unexpected file; a seed file is named NAME.sql".to_owned();
+            problems.push(if is_dir {
+                // A folder has no lines.
+                Problem::folder(&file, Rule::UnexpectedFile, message)
+            } else {
+                Problem::whole_file(&file, Rule::UnexpectedFile, message)
+            });
+            continue;
+        }
+        let Some(read) = rules::read(&file, Direction::Seed, problems) else {
+            continue;
+        };
+        if read.changed {
+            normalized.push(file);
+        }
+        seeds.push(Seed {
+            env: Cow::Owned(env.to_owned()),
+            file: Cow::Owned(format!("seeds/{env}/{name}")),
+            checksum: Cow::Owned(checksum(&read.text)),
+            sql: Cow::Owned(read.text),
+        });
+    }
 }
 
 fn is_env_name(name: &str) -> bool {

@@ -1,9 +1,12 @@
 //! Versions: sequence numbers (1, 2, 3 …) or 14-digit UTC timestamps
-//! (`YYYYMMDDHHMMSS`).
+//! (`YYYYMMDDHHMMSS`), and the rules of a set's versions.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
-use super::problem::Rule;
+use super::problem::{Problem, Rule};
+use super::{Direction, FileEntry};
 
 /// The numbering scheme a version belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +89,55 @@ fn check_timestamp(d: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// One scheme per set; sequences start at 1 and have no gaps.
+pub(super) fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut Vec<Problem>) {
+    let mut versions: BTreeMap<u64, (&str, Scheme)> = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.direction != Direction::Down) {
+        versions
+            .entry(e.version)
+            .or_insert((&e.file_name, e.scheme));
+    }
+    let count = |s| versions.values().filter(|(_, v)| *v == s).count();
+    let (sequences, timestamps) = (count(Scheme::Sequence), count(Scheme::Timestamp));
+    if sequences > 0 && timestamps > 0 {
+        // Blame the files of the smaller group.
+        let (odd, usual) = if sequences <= timestamps {
+            (Scheme::Sequence, Scheme::Timestamp)
+        } else {
+            (Scheme::Timestamp, Scheme::Sequence)
+        };
+        for (version, (file, _)) in versions.iter().filter(|(_, (_, s))| *s == odd) {
+            problems.push(Problem::whole_file(
+                dir.join(file),
+                Rule::MixedSchemes,
+                format!("version {version} is a {odd} but the other migrations use {usual}s; use one scheme per folder"),
+            ));
+        }
+        return;
+    }
+    if sequences == 0 {
+        return;
+    }
+    let mut expected = 1;
+    for (&v, (file, _)) in &versions {
+        if v != expected {
+            let missing = if v - expected == 1 {
+                format!("version {expected} is missing")
+            } else {
+                format!("versions {expected} to {} are missing", v - 1)
+            };
+            problems.push(Problem::whole_file(
+                dir.join(file),
+                Rule::SequenceGap,
+                format!(
+                    "{missing} before version {v}; sequence numbers start at 1 and have no gaps"
+                ),
+            ));
+        }
+        expected = v + 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +161,84 @@ mod tests {
         assert_eq!(parse("0000").unwrap_err().0, Rule::InvalidName);
         assert_eq!(parse("12345678901").unwrap_err().0, Rule::InvalidName);
         assert_eq!(parse("1a").unwrap_err().0, Rule::InvalidName);
+    }
+
+    /// The rule of each refused version, with the reason a timestamp is
+    /// refused.
+    fn refusal(digits: &str) -> (Rule, String) {
+        parse(digits).expect_err(digits)
+    }
+
+    #[test]
+    fn sequence_numbers_have_one_to_nine_digits_and_start_at_one() {
+        assert_eq!(parse("1"), Ok((1, Scheme::Sequence)));
+        assert_eq!(parse("000000001"), Ok((1, Scheme::Sequence)));
+        assert_eq!(parse("999999999"), Ok((999_999_999, Scheme::Sequence)));
+        for digits in ["0", "000000000"] {
+            assert_eq!(refusal(digits).0, Rule::InvalidName, "{digits}");
+        }
+        // Leading zeros count: ten digits are too many even for 1.
+        for digits in [
+            "0000000001",
+            "1234567890",
+            "1234567890123",
+            "123456789012345",
+        ] {
+            let (rule, message) = refusal(digits);
+            assert_eq!(rule, Rule::InvalidName, "{digits}");
+            assert!(
+                message.contains(&format!("has {} digits", digits.len())),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_version_is_ascii_digits_only() {
+        for digits in [
+            "", "+1", "-1", " 1", "1 ", "0x1", "1.0", "1e3", "\u{661}", "\u{ff11}",
+        ] {
+            let (rule, message) = refusal(digits);
+            assert_eq!(rule, Rule::InvalidName, "{digits:?}");
+            assert_eq!(message, format!("version `{digits}` must be digits only"));
+        }
+    }
+
+    #[test]
+    fn timestamps_are_valid_utc_dates_and_times() {
+        for ok in [
+            "19700101000000",
+            "20000229120000", // divisible by 400: leap
+            "20240229235959",
+            "20241231235959",
+            "99991231235959",
+        ] {
+            assert_eq!(
+                parse(ok),
+                Ok((ok.parse().unwrap(), Scheme::Timestamp)),
+                "{ok}"
+            );
+        }
+        for (bad, why) in [
+            ("19691231235959", "year before 1970"),
+            ("00000101000000", "year before 1970"),
+            ("20240001000000", "month out of range"),
+            ("20241301000000", "month out of range"),
+            ("20240100000000", "day out of range for the month"),
+            ("20240132000000", "day out of range for the month"),
+            ("20240431000000", "day out of range for the month"),
+            ("21000229000000", "day out of range for the month"), // divisible by 100: not leap
+            ("20230229000000", "day out of range for the month"),
+            ("20240101240000", "time of day out of range"),
+            ("20240101006000", "time of day out of range"),
+            ("20240101000060", "time of day out of range"),
+        ] {
+            let (rule, message) = refusal(bad);
+            assert_eq!(rule, Rule::InvalidTimestamp, "{bad}");
+            assert_eq!(
+                message,
+                format!("14-digit version `{bad}` is not a UTC timestamp YYYYMMDDHHMMSS: {why}")
+            );
+        }
     }
 }

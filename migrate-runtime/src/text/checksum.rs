@@ -100,4 +100,29 @@ mod tests {
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
+
+    #[test]
+    fn normalize_strips_a_leading_bom_and_unifies_line_endings() {
+        assert_eq!(normalize("a\r\nb\rc\n\r\n\r"), "a\nb\nc\n\n\n");
+        assert_eq!(normalize("\u{feff}a\n"), "a\n");
+        // Only one BOM, only at the start: any other is text.
+        assert_eq!(normalize("\u{feff}\u{feff}a"), "\u{feff}a");
+        assert_eq!(normalize("a\u{feff}"), "a\u{feff}");
+        assert_eq!(normalize("caf\u{e9}\n"), "caf\u{e9}\n");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn a_checksum_is_tagged_lowercase_hex() {
+        let sum = checksum("");
+        assert_eq!(
+            sum,
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let hex = checksum("SELECT 1;\n")["sha256:".len()..].to_owned();
+        assert_eq!(hex.len(), 64);
+        assert!(hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    }
 }

@@ -51,52 +51,60 @@ pub(crate) fn split(sql: &str) -> Result<Vec<Statement>, Unterminated> {
 /// As [`split`].
 pub(crate) fn lex(sql: &str) -> Result<Lexed, Unterminated> {
     let b = sql.as_bytes();
-    let mut out = Vec::new();
+    let mut statements = Vec::new();
     let mut line_comments = Vec::new();
+    let mut current = Current::default();
     let mut i = 0;
-    // State of the statement being read.
-    let mut start: Option<usize> = None;
-    let mut end = 0;
-    let mut keywords: Vec<String> = Vec::new();
-    let mut compound = false; // a trigger or BEGIN ATOMIC body
-    let mut depth = 0usize; // BEGIN/CASE … END nesting inside such a body
-    let mut prev_word = String::new();
-
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_whitespace() {
             i += 1;
-            continue;
-        }
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
             line_comments.push(i);
             i = line_end(b, i);
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             i = block_comment_end(b, i)?;
-            continue;
-        }
-        if c == b';' && depth == 0 {
-            if let Some(s) = start.take() {
-                out.push(Statement {
-                    start: s,
-                    end,
-                    keywords: std::mem::take(&mut keywords),
-                });
-            }
-            compound = false;
-            prev_word.clear();
+        } else if c == b';' && current.depth == 0 {
+            statements.extend(current.finish());
             i += 1;
-            continue;
+        } else {
+            i = current.token(sql, i)?;
         }
-        start.get_or_insert(i);
+    }
+    statements.extend(current.finish());
+    Ok(Lexed {
+        statements,
+        line_comments,
+    })
+}
+
+/// The statement being read.
+#[derive(Default)]
+struct Current {
+    /// Where its first token starts; `None` before it.
+    start: Option<usize>,
+    /// Just past its last token so far.
+    end: usize,
+    keywords: Vec<String>,
+    /// In a trigger or `BEGIN ATOMIC` body, where `;` does not end it.
+    compound: bool,
+    /// `BEGIN`/`CASE` … `END` nesting inside such a body.
+    depth: usize,
+    /// The word just before, upper-cased; empty after any other token.
+    prev_word: String,
+}
+
+impl Current {
+    /// Reads the token (not a blank or comment) at `i`; returns its end.
+    fn token(&mut self, sql: &str, i: usize) -> Result<usize, Unterminated> {
+        let b = sql.as_bytes();
+        self.start.get_or_insert(i);
         let mut was_word = false;
-        i = match c {
+        let next = match b[i] {
             b'\'' => quoted_end(b, i, b'\'', false, "string")?,
             b'"' => quoted_end(b, i, b'"', false, "quoted identifier")?,
             b'`' => quoted_end(b, i, b'`', false, "quoted identifier")?,
-            b'[' if !keywords.is_empty() && sqlite_bracket(&prev_word) => {
+            b'[' if !self.keywords.is_empty() && sqlite_bracket(&self.prev_word) => {
                 quoted_end(b, i, b']', false, "bracketed identifier")?
             }
             b'$' => match dollar_tag(b, i) {
@@ -111,44 +119,53 @@ pub(crate) fn lex(sql: &str) -> Result<Lexed, Unterminated> {
                     quoted_end(b, w_end, b'\'', true, "string")?
                 } else {
                     was_word = true;
-                    if keywords.len() < 3 {
-                        keywords.push(word.clone());
-                        if is_trigger_start(&keywords) {
-                            compound = true;
-                        }
-                    }
-                    if word == "ATOMIC" && prev_word == "BEGIN" {
-                        compound = true;
-                        depth += 1;
-                    } else if compound {
-                        match word.as_str() {
-                            "BEGIN" | "CASE" => depth += 1,
-                            "END" => depth = depth.saturating_sub(1),
-                            _ => {}
-                        }
-                    }
-                    prev_word = word;
+                    self.word(word);
                     w_end
                 }
             }
             _ => i + 1,
         };
         if !was_word {
-            prev_word.clear();
+            self.prev_word.clear();
         }
-        end = i;
+        self.end = next;
+        Ok(next)
     }
-    if let Some(s) = start {
-        out.push(Statement {
-            start: s,
-            end,
-            keywords,
+
+    /// A word: one of the (up to three) keywords that classify the
+    /// statement, and the nesting of a compound body.
+    fn word(&mut self, word: String) {
+        if self.keywords.len() < 3 {
+            self.keywords.push(word.clone());
+            if is_trigger_start(&self.keywords) {
+                self.compound = true;
+            }
+        }
+        if word == "ATOMIC" && self.prev_word == "BEGIN" {
+            self.compound = true;
+            self.depth += 1;
+        } else if self.compound {
+            match word.as_str() {
+                "BEGIN" | "CASE" => self.depth += 1,
+                "END" => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        self.prev_word = word;
+    }
+
+    /// Ends the statement (at a `;` outside a body, or the end of the
+    /// script): the statement, if a token was read.
+    fn finish(&mut self) -> Option<Statement> {
+        let statement = self.start.take().map(|start| Statement {
+            start,
+            end: self.end,
+            keywords: std::mem::take(&mut self.keywords),
         });
+        self.compound = false;
+        self.prev_word.clear();
+        statement
     }
-    Ok(Lexed {
-        statements: out,
-        line_comments,
-    })
 }
 
 fn is_trigger_start(kw: &[String]) -> bool {
@@ -388,5 +405,109 @@ mod tests {
         assert_eq!(line_col(text, 5), (2, 2)); // after the two-byte ç
         assert_eq!(line_col(text, 8), (3, 2));
         assert_eq!(char_to_byte(text, 4), 5);
+    }
+
+    #[test]
+    fn line_col_counts_characters_of_any_width() {
+        // 1, 2, 3 and 4 bytes: a, é, €, 😀.
+        let text = "a\u{e9}\u{20ac}\u{1f600}b\n\u{1f600}x";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 1), (1, 2)); // é
+        assert_eq!(line_col(text, 3), (1, 3)); // €
+        assert_eq!(line_col(text, 6), (1, 4)); // 😀
+        assert_eq!(line_col(text, 10), (1, 5)); // b
+        assert_eq!(line_col(text, 11), (1, 6)); // the newline ends line 1
+        assert_eq!(line_col(text, 12), (2, 1));
+        assert_eq!(line_col(text, 16), (2, 2)); // x, after a 4-byte character
+    }
+
+    #[test]
+    fn line_col_of_an_offset_inside_a_character_or_past_the_end() {
+        let text = "\u{20ac}\n\u{1f600}";
+        // Inside a character: the character's own position.
+        assert_eq!(line_col(text, 1), (1, 1));
+        assert_eq!(line_col(text, 2), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        assert_eq!(line_col(text, 7), (2, 1));
+        // At or past the end: just after the last character.
+        assert_eq!(line_col(text, text.len()), (2, 2));
+        assert_eq!(line_col(text, text.len() + 10), (2, 2));
+        assert_eq!(line_col("", 0), (1, 1));
+        assert_eq!(line_col("", 3), (1, 1));
+        assert_eq!(line_col("a\n", 2), (2, 1));
+    }
+
+    #[test]
+    fn char_to_byte_with_multibyte_text() {
+        let text = "a\u{e9}\u{20ac}\u{1f600}b";
+        let bytes: Vec<usize> = (0..=6).map(|c| char_to_byte(text, c)).collect();
+        assert_eq!(bytes, [0, 1, 3, 6, 10, 11, 11]);
+        assert_eq!(char_to_byte("", 0), 0);
+        assert_eq!(char_to_byte("", 5), 0);
+        // The inverse of line_col on one line.
+        for c in 0..5 {
+            assert_eq!(line_col(text, char_to_byte(text, c)), (1, c + 1));
+        }
+    }
+
+    #[test]
+    fn finds_line_comments_outside_literals_only() {
+        let sql =
+            "-- one\nSELECT '--no', \"--no\", $$ -- no $$; -- two\n/* -- no */ SELECT 1 --three";
+        let lexed = lex(sql).unwrap();
+        let found: Vec<&str> = lexed
+            .line_comments
+            .iter()
+            .map(|&i| sql[i..].lines().next().unwrap())
+            .collect();
+        assert_eq!(found, ["-- one", "-- two", "--three"]);
+    }
+
+    #[test]
+    fn statement_bounds_and_keywords() {
+        let sql = "  -- lead\n  create unique index i on t (x) -- tail\n ;\n\nvacuum";
+        let statements = split(sql).unwrap();
+        let bounds: Vec<(&str, &[String])> = statements
+            .iter()
+            .map(|s| (&sql[s.start..s.end], s.keywords.as_slice()))
+            .collect();
+        assert_eq!(
+            bounds,
+            [
+                (
+                    "create unique index i on t (x)",
+                    &["CREATE".to_owned(), "UNIQUE".to_owned(), "INDEX".to_owned()][..]
+                ),
+                ("vacuum", &["VACUUM".to_owned()][..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_escapes_and_identifiers() {
+        let sql = "INSERT INTO [odd;name] VALUES ('it''s; fine', e'\\'; still', `a;b`, \"c\"\";d\");\nSELECT a$b, $\u{e9}$ ; $\u{e9}$ FROM t;\nSELECT x[1], y::int[] FROM [t;u]";
+        assert_eq!(
+            texts(sql),
+            [
+                "INSERT INTO [odd;name] VALUES ('it''s; fine', e'\\'; still', `a;b`, \"c\"\";d\")",
+                "SELECT a$b, $\u{e9}$ ; $\u{e9}$ FROM t",
+                "SELECT x[1], y::int[] FROM [t;u]",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_unterminated_identifiers_and_escaped_strings() {
+        for (sql, what, start) in [
+            ("SELECT `abc", "quoted identifier", 7),
+            ("SELECT * FROM [abc", "bracketed identifier", 14),
+            ("SELECT E'abc\\'", "string", 8),
+            ("SELECT 'it''s", "string", 7),
+            ("SELECT 1 /* a /* b */", "block comment", 9),
+            ("\u{e9}; SELECT $t$ $T$", "dollar-quoted string", 11),
+        ] {
+            let e = split(sql).unwrap_err();
+            assert_eq!((e.what, e.start), (what, start), "{sql}");
+        }
     }
 }

@@ -1,0 +1,162 @@
+//! Pairing: each up file (or code marker) with its down file, by version
+//! and name, into the set's migrations; one version per migration.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::problem::{Problem, Rule};
+use super::{Direction, FileEntry};
+use crate::model::{Body, Directives, Migration, Script, UNREGISTERED_CHECKSUM};
+use crate::text::checksum::checksum;
+
+/// The up (or code) and the down file of one version and name.
+type Files<'a> = [Option<&'a FileEntry>; 2];
+
+/// Pairs up and down files by version and name, building the migrations.
+pub(super) fn pair(
+    dir: &Path,
+    entries: &[FileEntry],
+    problems: &mut Vec<Problem>,
+) -> Vec<Migration> {
+    let mut out = Vec::new();
+    for [up, down] in by_version_and_name(dir, entries, problems).into_values() {
+        let Some(up) = up else {
+            if let Some(down) = down {
+                problems.push(Problem::whole_file(
+                    dir.join(&down.file_name),
+                    Rule::DownWithoutUp,
+                    format!("down file has no up file {}", up_name(&down.file_name)),
+                ));
+            }
+            continue;
+        };
+        let Some((up_text, up_directives)) = &up.text else {
+            continue;
+        };
+        if up.direction == Direction::Code {
+            if let Some(d) = down {
+                problems.push(Problem::whole_file(
+                    dir.join(&d.file_name),
+                    Rule::DownWithoutUp,
+                    format!(
+                        "{} marks a code migration, whose down is a Rust function registered with it, not a file",
+                        up.file_name
+                    ),
+                ));
+            }
+            let unregistered = Cow::Borrowed(UNREGISTERED_CHECKSUM);
+            let body = Body::Code(None);
+            out.push(migration(
+                up,
+                up_text,
+                Directives::default(),
+                None,
+                unregistered,
+                body,
+            ));
+        } else {
+            let down = down_script(dir, up, up_directives, down, problems);
+            let sum = Cow::Owned(checksum(up_text));
+            out.push(migration(up, up_text, *up_directives, down, sum, Body::Sql));
+        }
+    }
+    out
+}
+
+/// The migration of the up file (or code marker) `up`.
+fn migration(
+    up: &FileEntry,
+    text: &str,
+    directives: Directives,
+    down: Option<Script>,
+    checksum: Cow<'static, str>,
+    body: Body,
+) -> Migration {
+    Migration {
+        version: up.version,
+        name: Cow::Owned(up.name.clone()),
+        up: Script {
+            file: Cow::Owned(up.file_name.clone()),
+            sql: Cow::Owned(text.to_owned()),
+            directives,
+        },
+        down,
+        checksum,
+        irreversible: directives.irreversible,
+        body,
+    }
+}
+
+/// The files by (version, name); a second up file or code marker of a
+/// version is a duplicate-version problem.
+fn by_version_and_name<'a>(
+    dir: &Path,
+    entries: &'a [FileEntry],
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<(u64, &'a str), Files<'a>> {
+    let mut by_key: BTreeMap<(u64, &str), Files<'a>> = BTreeMap::new();
+    let mut first_up: BTreeMap<u64, &str> = BTreeMap::new();
+    for e in entries {
+        let slot = by_key.entry((e.version, &e.name)).or_default();
+        slot[usize::from(e.direction == Direction::Down)] = Some(e);
+        if e.direction != Direction::Down {
+            match first_up.get(&e.version) {
+                Some(other) => problems.push(Problem::whole_file(
+                    dir.join(&e.file_name),
+                    Rule::DuplicateVersion,
+                    format!("version {} is also used by {other}", e.version),
+                )),
+                None => {
+                    first_up.insert(e.version, &e.file_name);
+                }
+            }
+        }
+    }
+    by_key
+}
+
+/// The down script of an SQL migration: its down file, which an
+/// irreversible migration must not have and any other must.
+fn down_script(
+    dir: &Path,
+    up: &FileEntry,
+    up_directives: &Directives,
+    down: Option<&FileEntry>,
+    problems: &mut Vec<Problem>,
+) -> Option<Script> {
+    match down {
+        Some(d) if up_directives.irreversible => {
+            problems.push(Problem::whole_file(
+                dir.join(&d.file_name),
+                Rule::IrreversibleWithDown,
+                format!(
+                    "{} is marked `-- migrate:irreversible` but has this down file",
+                    up.file_name
+                ),
+            ));
+            None
+        }
+        Some(d) => d.text.as_ref().map(|(sql, dirs)| Script {
+            file: Cow::Owned(d.file_name.clone()),
+            sql: Cow::Owned(sql.clone()),
+            directives: *dirs,
+        }),
+        None if up_directives.irreversible => None,
+        None => {
+            problems.push(Problem::whole_file(
+                dir.join(&up.file_name),
+                Rule::MissingDown,
+                format!(
+                    "no down file {}; write one, or start the up file with `-- migrate:irreversible`",
+                    up.file_name.replace(".up.sql", ".down.sql")
+                ),
+            ));
+            None
+        }
+    }
+}
+
+fn up_name(down_file: &str) -> String {
+    down_file.replace(".down.sql", ".up.sql")
+}
