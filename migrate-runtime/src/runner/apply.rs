@@ -25,7 +25,7 @@ impl Runner<'_> {
     }
 
     /// The whole run on a session.
-    async fn apply_on(&self, s: &mut Session<'_>) -> Result<Report, Error> {
+    pub(super) async fn apply_on(&self, s: &mut Session<'_>) -> Result<Report, Error> {
         let started = Instant::now();
         let set = self.migrations;
         let up_to_date = |version, warnings| Report {

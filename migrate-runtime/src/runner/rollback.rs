@@ -126,7 +126,7 @@ impl Runner<'_> {
         })
     }
 
-    async fn rollback_on(&self, s: &mut Session<'_>, how: Rollback) -> Result<Report, Error> {
+    pub(super) async fn rollback_on(&self, s: &mut Session<'_>, how: Rollback) -> Result<Report, Error> {
         let started = Instant::now();
         locked(s, self.lock_wait, async |s, state| {
             let rows = s.read_rows().await?;

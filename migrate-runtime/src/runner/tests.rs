@@ -460,3 +460,16 @@ fn rollback_plans_refuse_a_half_applied_row_and_unreadable_stored_sql() {
         "{err:?}"
     );
 }
+
+#[test]
+fn the_runners_futures_are_send_so_an_async_service_can_spawn_them() {
+    fn send<T: Send>(_: T) {}
+    let set = set_of(1, &[]);
+    let runner = set.runner();
+    let t = runner.tracking().unwrap();
+    let mut db = Double::new(Engine::Postgres, |_| Ok(Vec::new()));
+    let mut driver = crate::backend::private::Sealed::driver(&mut db);
+    let mut s = crate::backend::protocol::Session::new(&mut *driver, &t);
+    send(runner.apply_on(&mut s));
+    send(runner.rollback_on(&mut s, super::Rollback::All));
+}
