@@ -21,18 +21,19 @@
 // Without the runner, the model keeps items only the runner uses.
 #![cfg_attr(not(feature = "runner"), allow(dead_code, unused_imports))]
 
-// The layers, each importing only those above it: text, model, scan,
-// outcome, backend (driver, dialect, protocol), runner.
-mod text;
-mod model;
-mod scan;
-#[cfg(feature = "runner")]
-mod outcome;
+// The layers, each importing only those before it in this order (see
+// ARCHITECTURE.md): text, model, scan, outcome, backend (driver, dialect,
+// protocol, drivers), runner.
 #[cfg(feature = "runner")]
 #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 mod backend;
+mod model;
+#[cfg(feature = "runner")]
+mod outcome;
 #[cfg(feature = "runner")]
 mod runner;
+mod scan;
+mod text;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::AnyConnection;
@@ -49,7 +50,9 @@ pub use outcome::{
 #[allow(deprecated)]
 pub use runner::DEFAULT_LOCK_TIMEOUT;
 #[cfg(feature = "runner")]
-pub use runner::{Policy, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE};
+pub use runner::{
+    Policy, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+};
 pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
 pub use text::checksum::checksum;
 pub use text::duration::parse_duration;

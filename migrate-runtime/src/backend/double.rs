@@ -6,7 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{CodeCall, Database, DbFailure, Driver, Fut, Row};
+use super::driver::Fut;
+use super::{CodeCall, Database, DbFailure, Driver, Row};
 use crate::model::Engine;
 use crate::outcome::Error;
 
