@@ -94,7 +94,8 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
                 None => quote! { ::core::option::Option::None },
             };
             let (lock, statement) = (ms(lock), ms(statement));
-            quote! { #nt, #lock, #statement }
+            let spans = spans(m.__embedded_statements(down));
+            quote! { #nt, #lock, #statement, #spans }
         };
         if m.is_code() {
             return quote! {
@@ -120,7 +121,8 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
     let seeds = set.seeds().iter().map(|s| {
         let (env, file, checksum) = (s.env(), s.file(), s.checksum());
         let sql = script(file, s.sql());
-        quote! { ::migrate::__private::seed(#env, #file, #sql, #checksum) }
+        let spans = spans(s.__embedded_statements());
+        quote! { ::migrate::__private::seed(#env, #file, #sql, #checksum, #spans) }
     });
     let shown = lit.value();
     let digest = set.digest();
@@ -131,6 +133,12 @@ fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
             ::migrate::__private::migrations(#shown, MIGRATIONS, SEEDS, #digest)
         }
     })
+}
+
+/// Statements' byte ranges as a static slice.
+fn spans(spans: &[(usize, usize)]) -> TokenStream2 {
+    let pairs = spans.iter().map(|(start, end)| quote! { (#start, #end) });
+    quote! { &[#(#pairs),*] }
 }
 
 /// The directory paths are relative to: the crate's manifest directory.

@@ -22,9 +22,17 @@ pub const fn migrations(
     }
 }
 
-/// One SQL file: its name, its normalised text, and its directives:
-/// no transaction, lock timeout and statement timeout in milliseconds.
-pub type StaticScript = (&'static str, &'static str, bool, Option<u64>, Option<u64>);
+/// One SQL file: its name, its normalised text, its directives (no
+/// transaction, lock timeout and statement timeout in milliseconds) and
+/// where each statement starts and ends.
+pub type StaticScript = (
+    &'static str,
+    &'static str,
+    bool,
+    Option<u64>,
+    Option<u64>,
+    &'static [(usize, usize)],
+);
 
 /// Builds a migration from static data.
 #[must_use]
@@ -59,12 +67,14 @@ pub const fn seed(
     file: &'static str,
     sql: &'static str,
     checksum: &'static str,
+    statements: &'static [(usize, usize)],
 ) -> Seed {
     Seed {
         env: Cow::Borrowed(env),
         file: Cow::Borrowed(file),
         sql: Cow::Borrowed(sql),
         checksum: Cow::Borrowed(checksum),
+        statements: Cow::Borrowed(statements),
     }
 }
 
@@ -80,7 +90,7 @@ pub const fn code_marker(
     Migration {
         version,
         name: Cow::Borrowed(name),
-        up: script((file, text, false, None, None)),
+        up: script((file, text, false, None, None, &[])),
         down: None,
         checksum: Cow::Borrowed(UNREGISTERED_CHECKSUM),
         irreversible: false,
@@ -88,10 +98,11 @@ pub const fn code_marker(
     }
 }
 
-const fn script((file, sql, no_transaction, lock, statement): StaticScript) -> Script {
+const fn script((file, sql, no_transaction, lock, statement, spans): StaticScript) -> Script {
     Script {
         file: Cow::Borrowed(file),
         sql: Cow::Borrowed(sql),
+        statements: Cow::Borrowed(spans),
         directives: Directives {
             no_transaction,
             irreversible: false,

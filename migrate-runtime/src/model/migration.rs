@@ -46,7 +46,13 @@ pub(crate) struct Script {
     pub(crate) sql: Cow<'static, str>,
     /// The file's `-- migrate:` directives, read by the scanner.
     pub(crate) directives: Directives,
+    /// Where each statement starts and ends in `sql`, found by the
+    /// scanner, so that nothing lexes an embedded file at run time.
+    pub(crate) statements: Cow<'static, [Span]>,
 }
+
+/// The byte range of a statement in its file's text: first token to last.
+pub(crate) type Span = (usize, usize);
 
 /// The `-- migrate:` directives of a file, read once by the scanner and
 /// embedded as data.
@@ -138,6 +144,28 @@ impl Migration {
     #[must_use]
     pub fn statement_timeout(&self) -> Option<Duration> {
         self.up.directives.statement_timeout
+    }
+
+    /// Where each statement of the up SQL starts and ends.
+    pub(crate) fn up_statements(&self) -> &[Span] {
+        &self.up.statements
+    }
+
+    /// Where each statement of the down SQL starts and ends.
+    pub(crate) fn down_statements(&self) -> &[Span] {
+        self.down.as_ref().map_or(&[], |d| &d.statements)
+    }
+
+    /// For `embed_migrations!`: the statements of the up (or down) file,
+    /// as byte ranges. Not public API.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __embedded_statements(&self, down: bool) -> &[(usize, usize)] {
+        if down {
+            self.down_statements()
+        } else {
+            self.up_statements()
+        }
     }
 
     /// For `embed_migrations!`: the directives of the up (or down) file as

@@ -18,7 +18,7 @@ pub(crate) use code::Up;
 pub use code::{CodeError, CodeMigration};
 pub use engine::Engine;
 pub use migration::Migration;
-pub(crate) use migration::{Body, Directives, Script, UNREGISTERED_CHECKSUM};
+pub(crate) use migration::{Body, Directives, Script, Span, UNREGISTERED_CHECKSUM};
 pub use seed::Seed;
 pub(crate) use set::digest_of;
 pub use set::Migrations;

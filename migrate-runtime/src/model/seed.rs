@@ -12,9 +12,19 @@ pub struct Seed {
     pub(crate) file: Cow<'static, str>,
     pub(crate) sql: Cow<'static, str>,
     pub(crate) checksum: Cow<'static, str>,
+    /// Where each statement starts and ends in `sql`.
+    pub(crate) statements: Cow<'static, [(usize, usize)]>,
 }
 
 impl Seed {
+    /// For `embed_migrations!`: where each statement starts and ends, as
+    /// byte ranges. Not public API.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __embedded_statements(&self) -> &[(usize, usize)] {
+        &self.statements
+    }
+
     /// The environment (the folder under `seeds/`).
     #[must_use]
     pub fn env(&self) -> &str {

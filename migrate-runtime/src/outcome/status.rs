@@ -397,7 +397,7 @@ mod tests {
                 "a",
                 "sha256:a",
                 false,
-                ("0001_a.up.sql", "A", false, None, None),
+                ("0001_a.up.sql", "A", false, None, None, &[]),
                 None,
             ),
             migration(
@@ -405,7 +405,7 @@ mod tests {
                 "b",
                 "sha256:b",
                 false,
-                ("0002_b.up.sql", "B", false, None, None),
+                ("0002_b.up.sql", "B", false, None, None, &[]),
                 None,
             ),
             migration(
@@ -413,7 +413,7 @@ mod tests {
                 "d",
                 "sha256:d",
                 false,
-                ("0004_d.up.sql", "D", false, None, None),
+                ("0004_d.up.sql", "D", false, None, None, &[]),
                 None,
             ),
         ];

@@ -10,7 +10,7 @@ use super::lock::locked;
 use super::{on, Runner};
 use crate::backend::protocol::{Revert, Session};
 use crate::backend::Database;
-use crate::model::{Engine, HistoryRow, Migration, MigrationState};
+use crate::model::{Engine, HistoryRow, Migration, MigrationState, Span};
 use crate::outcome::{
     Direction, DownSource, Error, Plan, PlannedStep, Report, RolledBack, Warning,
 };
@@ -34,6 +34,8 @@ pub(super) struct Down<'r> {
     /// The code migration whose down function runs instead of SQL.
     pub(super) code: Option<&'r Migration>,
     pub(super) sql: String,
+    /// Where the statements of embedded down SQL are.
+    pub(super) statements: Option<&'r [Span]>,
     pub(super) no_transaction: bool,
     pub(super) file: String,
     pub(super) source: DownSource,
@@ -126,7 +128,11 @@ impl Runner<'_> {
         })
     }
 
-    pub(super) async fn rollback_on(&self, s: &mut Session<'_>, how: Rollback) -> Result<Report, Error> {
+    pub(super) async fn rollback_on(
+        &self,
+        s: &mut Session<'_>,
+        how: Rollback,
+    ) -> Result<Report, Error> {
         let started = Instant::now();
         locked(s, self.lock_wait, async |s, state| {
             let rows = s.read_rows().await?;
@@ -141,6 +147,7 @@ impl Runner<'_> {
                     name: &row.name,
                     checksum: &row.checksum,
                     sql: &d.sql,
+                    statements: d.statements,
                     no_transaction: d.no_transaction,
                     file: d.file.clone(),
                     source: match d.source {
@@ -246,6 +253,7 @@ impl Runner<'_> {
                     "-- Rust code: the down function of code version {}",
                     c.code_version()
                 ),
+                statements: None,
                 no_transaction: false,
                 file: set.path_of(m.up_file()),
                 source: DownSource::Embedded,
@@ -254,6 +262,7 @@ impl Runner<'_> {
                 row,
                 code: None,
                 sql: sql.to_owned(),
+                statements: Some(m.down_statements()),
                 no_transaction: m.down_no_transaction(),
                 file: set.path_of(m.down_file().unwrap_or_default()),
                 source: DownSource::Embedded,
@@ -282,6 +291,7 @@ fn stored_down<'r>(row: &'r HistoryRow, table: &str) -> Result<Option<Down<'r>>,
         row,
         code: None,
         sql: sql.clone(),
+        statements: None,
         no_transaction: directives.no_transaction,
         file,
         source: DownSource::Stored,

@@ -18,6 +18,13 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
+/// Where the scanner would find the statements of `sql`.
+fn spans(sql: &str) -> &'static [(usize, usize)] {
+    let statements = crate::text::lexer::split(sql).unwrap();
+    let spans: Vec<(usize, usize)> = statements.iter().map(|s| (s.start, s.end)).collect();
+    Box::leak(spans.into_boxed_slice())
+}
+
 /// A set of transactional migrations `1..=n` (`no_transaction` lists the
 /// versions marked `-- migrate:no-transaction`), each one statement on line
 /// 2 of its file.
@@ -28,13 +35,14 @@ fn set_of(n: u64, no_transaction: &[u64]) -> Migrations {
             let file = leak(format!("{v:04}_t{v}.up.sql"));
             let down = leak(format!("{v:04}_t{v}.down.sql"));
             let nt = no_transaction.contains(&v);
+            let down_sql = leak(format!("DROP TABLE t{v};\n"));
             migration(
                 v,
                 leak(format!("t{v}")),
                 leak(checksum(sql)),
                 false,
-                (file, sql, nt, None, None),
-                Some((down, leak(format!("DROP TABLE t{v};\n")), false, None, None)),
+                (file, sql, nt, None, None, spans(sql)),
+                Some((down, down_sql, false, None, None, spans(down_sql))),
             )
         })
         .collect();

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use self::version::Scheme;
-use crate::model::{digest_of, Directives, Migration, Migrations, Seed};
+use crate::model::{digest_of, Directives, Migration, Migrations, Seed, Span};
 
 pub use self::problem::{Problem, Rule, ScanError};
 
@@ -97,7 +97,7 @@ struct FileEntry {
     name: String,
     direction: Direction,
     /// Normalised text and directives; `None` when the file was unreadable.
-    text: Option<(String, Directives)>,
+    text: Option<(String, Directives, Vec<Span>)>,
 }
 
 /// Scans and validates the folder `dir`.
@@ -130,7 +130,7 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
                 if read.changed {
                     normalized.push(path);
                 }
-                (read.text, read.directives)
+                (read.text, read.directives, read.statements)
             });
             entries.push(FileEntry { text, ..parsed });
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::problem::{Problem, Rule};
 use super::{Direction, FileEntry};
-use crate::model::{Body, Directives, Migration, Script, UNREGISTERED_CHECKSUM};
+use crate::model::{Body, Directives, Migration, Script, Span, UNREGISTERED_CHECKSUM};
 use crate::text::checksum::checksum;
 
 /// The up (or code) and the down file of one version and name.
@@ -31,7 +31,7 @@ pub(super) fn pair(
             }
             continue;
         };
-        let Some((up_text, up_directives)) = &up.text else {
+        let Some((up_text, up_directives, up_statements)) = &up.text else {
             continue;
         };
         if up.direction == Direction::Code {
@@ -49,8 +49,7 @@ pub(super) fn pair(
             let body = Body::Code(None);
             out.push(migration(
                 up,
-                up_text,
-                Directives::default(),
+                (up_text, Directives::default(), &[]),
                 None,
                 unregistered,
                 body,
@@ -58,7 +57,8 @@ pub(super) fn pair(
         } else {
             let down = down_script(dir, up, up_directives, down, problems);
             let sum = Cow::Owned(checksum(up_text));
-            out.push(migration(up, up_text, *up_directives, down, sum, Body::Sql));
+            let text = (up_text.as_str(), *up_directives, up_statements.as_slice());
+            out.push(migration(up, text, down, sum, Body::Sql));
         }
     }
     out
@@ -67,8 +67,7 @@ pub(super) fn pair(
 /// The migration of the up file (or code marker) `up`.
 fn migration(
     up: &FileEntry,
-    text: &str,
-    directives: Directives,
+    (text, directives, statements): (&str, Directives, &[Span]),
     down: Option<Script>,
     checksum: Cow<'static, str>,
     body: Body,
@@ -80,6 +79,7 @@ fn migration(
             file: Cow::Owned(up.file_name.clone()),
             sql: Cow::Owned(text.to_owned()),
             directives,
+            statements: Cow::Owned(statements.to_vec()),
         },
         down,
         checksum,
@@ -137,10 +137,11 @@ fn down_script(
             ));
             None
         }
-        Some(d) => d.text.as_ref().map(|(sql, dirs)| Script {
+        Some(d) => d.text.as_ref().map(|(sql, dirs, statements)| Script {
             file: Cow::Owned(d.file_name.clone()),
             sql: Cow::Owned(sql.clone()),
             directives: *dirs,
+            statements: Cow::Owned(statements.clone()),
         }),
         None if up_directives.irreversible => None,
         None => {

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::directives;
 use super::problem::{Problem, Rule};
 use super::Direction;
-use crate::model::Directives;
+use crate::model::{Directives, Span};
 use crate::text::checksum::normalize;
 use crate::text::lexer::{self as sql, Lexed};
 
@@ -17,6 +17,8 @@ pub(super) struct Read {
     /// The normalised text (no BOM, LF line endings).
     pub(super) text: String,
     pub(super) directives: Directives,
+    /// Where each statement starts and ends (none for a code marker).
+    pub(super) statements: Vec<Span>,
     /// Whether normalising changed the text.
     pub(super) changed: bool,
 }
@@ -32,6 +34,7 @@ pub(super) fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem
         return Some(Read {
             text,
             directives: Directives::default(),
+            statements: Vec::new(),
             changed,
         });
     }
@@ -60,9 +63,11 @@ pub(super) fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem
     if !directives.no_transaction {
         check_transaction_control(path, &text, &lexed, problems);
     }
+    let statements = lexed.statements.iter().map(|s| (s.start, s.end)).collect();
     Some(Read {
         text,
         directives,
+        statements,
         changed,
     })
 }

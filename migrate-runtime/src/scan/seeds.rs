@@ -85,6 +85,7 @@ fn scan_env(
             file: Cow::Owned(format!("seeds/{env}/{name}")),
             checksum: Cow::Owned(checksum(&read.text)),
             sql: Cow::Owned(read.text),
+            statements: Cow::Owned(read.statements),
         });
     }
 }

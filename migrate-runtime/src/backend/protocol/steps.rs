@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::units::{After, Bookkeeping, Kind, Subject, Unit};
 use super::Session;
 use crate::backend::CodeCall;
-use crate::model::{Migration, Seed};
+use crate::model::{Migration, Seed, Span};
 use crate::outcome::{Direction, Error};
 
 /// A migration to apply, with its up file's path and its timeouts.
@@ -40,6 +40,8 @@ pub(crate) struct Revert<'a> {
     pub(crate) name: &'a str,
     pub(crate) checksum: &'a str,
     pub(crate) sql: &'a str,
+    /// Where the statements of embedded down SQL are (`None`: stored SQL).
+    pub(crate) statements: Option<&'a [Span]>,
     pub(crate) no_transaction: bool,
     /// The down file's path, or a description of the stored copy.
     pub(crate) file: String,
@@ -52,7 +54,7 @@ pub(crate) struct Revert<'a> {
 
 /// What runs outside a transaction.
 enum Work<'a> {
-    Sql(&'a str),
+    Sql(&'a str, Option<&'a [Span]>),
     Code(&'a Migration, Direction),
 }
 
@@ -68,7 +70,7 @@ impl Session<'_> {
                 let m = step.migration;
                 let subject = Subject::migration(m, &step.file, Direction::Up);
                 let (begin, sql) = (self.sql.mark_in_progress(m), self.sql);
-                let work = Work::Sql(m.up_sql());
+                let work = Work::Sql(m.up_sql(), Some(m.up_statements()));
                 self.outside(&subject, begin, work, step.timeouts(), &|ms| {
                     sql.mark_applied(m, ms)
                 })
@@ -80,6 +82,7 @@ impl Session<'_> {
                     .map(|s| Unit {
                         subject: Subject::migration(s.migration, &s.file, Direction::Up),
                         sql: s.migration.up_sql(),
+                        statements: Some(s.migration.up_statements()),
                         lock_timeout: s.lock_timeout,
                         statement_timeout: s.statement_timeout,
                         bookkeeping: Bookkeeping::Apply(s.migration),
@@ -174,7 +177,7 @@ impl Session<'_> {
                 .map_err(self.db_error("setting a no-transaction migration's timeouts"))?;
         }
         let result = match work {
-            Work::Sql(sql) => self.statements(sql).await,
+            Work::Sql(sql, spans) => self.statements(sql, spans).await,
             Work::Code(migration, direction) => {
                 let call = CodeCall {
                     migration,
@@ -230,7 +233,7 @@ impl Session<'_> {
                 .outside(
                     &subject,
                     String::new(),
-                    Work::Sql(r.sql),
+                    Work::Sql(r.sql, r.statements),
                     (None, None),
                     &record,
                 )
@@ -239,6 +242,7 @@ impl Session<'_> {
         let unit = Unit {
             subject,
             sql: r.sql,
+            statements: r.statements,
             lock_timeout: None,
             statement_timeout: None,
             bookkeeping: Bookkeeping::Text(forget),
@@ -262,6 +266,7 @@ impl Session<'_> {
                 kind: Kind::Seed,
             },
             sql: seed.sql(),
+            statements: Some(&seed.statements),
             lock_timeout: None,
             statement_timeout: None,
             bookkeeping: Bookkeeping::Text(self.sql.record_seed(

@@ -10,7 +10,7 @@ use super::locate::{in_message, in_statement, Located};
 use super::Session;
 use crate::backend::dialect::{EventRow, APPLIED_MS};
 use crate::backend::{DbFailure, Position};
-use crate::model::Migration;
+use crate::model::{Migration, Span};
 use crate::outcome::{Direction, Error, EventKind, MigrationFailure, Report};
 use crate::text::lexer;
 
@@ -101,6 +101,8 @@ pub(crate) enum Bookkeeping<'a> {
 pub(crate) struct Unit<'a> {
     pub(crate) subject: Subject<'a>,
     pub(crate) sql: &'a str,
+    /// Where its statements are, when the scanner found them.
+    pub(crate) statements: Option<&'a [Span]>,
     pub(crate) lock_timeout: Option<Duration>,
     pub(crate) statement_timeout: Option<Duration>,
     pub(crate) bookkeeping: Bookkeeping<'a>,
@@ -147,19 +149,25 @@ impl Session<'_> {
         error
     }
 
-    /// Runs `script` statement by statement; a failure comes with its
-    /// place in the script.
-    pub(super) async fn statements(&mut self, script: &str) -> Result<(), (DbFailure, Located)> {
-        let statements = lexer::split(script).map_err(|u| {
-            let message = format!("the SQL has an unterminated {}", u.what);
-            (
-                DbFailure::other(message, None),
-                Some(lexer::line_col(script, u.start)),
-            )
-        })?;
-        for s in statements {
-            if let Err(f) = self.db.run(&script[s.start..s.end]).await {
-                let at = in_statement(&f, script, s.start, s.end);
+    /// Runs `script` statement by statement, at the places the scanner
+    /// found (`None` for SQL stored in a tracking row, split here); a
+    /// failure comes with its place in the script.
+    pub(super) async fn statements(
+        &mut self,
+        script: &str,
+        spans: Option<&[Span]>,
+    ) -> Result<(), (DbFailure, Located)> {
+        let split;
+        let spans = match spans {
+            Some(spans) => spans,
+            None => {
+                split = split_stored(script)?;
+                &split
+            }
+        };
+        for &(start, end) in spans {
+            if let Err(f) = self.db.run(&script[start..end]).await {
+                let at = in_statement(&f, script, start, end);
                 return Err((f, at));
             }
         }
@@ -196,7 +204,7 @@ impl Session<'_> {
             .run(&begin)
             .await
             .map_err(self.db_error("starting a transaction"))?;
-        if let Err((f, at)) = self.statements(u.sql).await {
+        if let Err((f, at)) = self.statements(u.sql, u.statements).await {
             return Err(self.fail(&u.subject, f, at, After::Rollback).await);
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -315,10 +323,21 @@ impl Session<'_> {
                 .timeouts(true, bound(u.lock_timeout), bound(u.statement_timeout))
         );
         self.db.run(&begin).await.ok()?;
-        let found = self.statements(u.sql).await.err();
+        let found = self.statements(u.sql, u.statements).await.err();
         let _ = self.db.run("ROLLBACK").await;
         found
     }
+}
+
+/// The statements of SQL stored in a tracking row (the scanner checked it
+/// when it was embedded; a failure to split it is reported, not ignored).
+fn split_stored(script: &str) -> Result<Vec<Span>, (DbFailure, Located)> {
+    let statements = lexer::split(script).map_err(|u| {
+        let message = format!("the stored SQL has an unterminated {}", u.what);
+        let at = Some(lexer::line_col(script, u.start));
+        (DbFailure::other(message, None), at)
+    })?;
+    Ok(statements.iter().map(|s| (s.start, s.end)).collect())
 }
 
 /// The server-side times the bookkeeping returned, told apart by their
