@@ -79,6 +79,24 @@ fn is_batch(sql: &str) -> bool {
     sql.contains("COMMIT;")
 }
 
+/// A PostgreSQL double of an empty database: no tracking tables until the
+/// run creates them; `batch` answers the migrations' messages, `other` any
+/// other script.
+fn empty_pg(
+    mut batch: impl FnMut(&str) -> Result<Vec<crate::backend::Row>, DbFailure> + Send + 'static,
+    mut other: impl FnMut(&str) -> Result<Vec<crate::backend::Row>, DbFailure> + Send + 'static,
+) -> Double {
+    Double::new(Engine::Postgres, move |sql| {
+        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+            missing()
+        } else if is_batch(sql) {
+            batch(sql)
+        } else {
+            other(sql)
+        }
+    })
+}
+
 #[test]
 fn the_no_op_boot_is_one_query_and_takes_no_lock() {
     let set = set_of(3, &[]);
@@ -96,17 +114,12 @@ fn the_no_op_boot_is_one_query_and_takes_no_lock() {
 #[test]
 fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
     let set = set_of(3, &[]);
-    let mut db = Double::new(Engine::Postgres, |sql| {
-        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
-            return missing();
-        }
-        if is_batch(sql) {
-            let ms = |v: &str| row("migrate_applied_ms", &[Some(v)]);
-            // A migration's own rows are not taken for bookkeeping.
-            return Ok(vec![row("x", &[Some("9")]), ms("1.5"), ms("2"), ms("3")]);
-        }
-        Ok(Vec::new())
-    });
+    let ms = |v: &str| row("migrate_applied_ms", &[Some(v)]);
+    let mut db = empty_pg(
+        // A migration's own rows are not taken for bookkeeping.
+        move |_| Ok(vec![row("x", &[Some("9")]), ms("1.5"), ms("2"), ms("3")]),
+        |_| Ok(Vec::new()),
+    );
     let report = set.run(&mut db).unwrap();
     let applied: Vec<(u64, Duration)> = report
         .applied()
@@ -142,25 +155,22 @@ fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
 #[test]
 fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed() {
     let set = set_of(3, &[]);
-    let mut db = Double::new(Engine::Postgres, |sql| {
-        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
-            return missing();
-        }
-        if is_batch(sql) {
+    let mut db = empty_pg(
+        |sql| {
             // The error points into migration 2's statement: `t2` on line 2.
             let at = sql.find("CREATE TABLE t2").unwrap() + "CREATE TABLE ".len();
             let position = Position::Char(sql[..at].chars().count() + 1);
-            return Err(server_error(
-                "relation \"t2\" already exists",
-                "42P07",
-                Some(position),
-            ));
-        }
-        if sql.starts_with("SELECT version, execution_ms") {
-            return Ok(vec![row("version", &[Some("1"), Some("4")])]);
-        }
-        Ok(Vec::new())
-    });
+            let message = "relation \"t2\" already exists";
+            Err(server_error(message, "42P07", Some(position)))
+        },
+        |sql| {
+            if sql.starts_with("SELECT version, execution_ms") {
+                Ok(vec![row("version", &[Some("1"), Some("4")])])
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     let err = set.run(&mut db).unwrap_err();
     let f = err.migration_failure().expect("a migration failure");
     assert_eq!(
