@@ -131,7 +131,7 @@ fn every_template_applies_and_rolls_back_on_postgres() {
     let Some(db) = PgDb::create("templates") else {
         return;
     };
-    let url = db.url();
+    let (url, _) = secret_url(&db);
     let up = migrate(
         dir.path(),
         &["up", "--database-url", &url, "--format", "json"],

@@ -1,12 +1,10 @@
 //! Running the real `migrate` binary, scratch folders, and a fresh
-//! PostgreSQL database per test (skipped loudly outside CI when no server
-//! is reachable).
+//! PostgreSQL database per test from the shared test kit (server from
+//! `MIGRATE_TEST_PG`; skipped loudly outside CI when no server is
+//! reachable).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use migrate::postgres::{Client, NoTls};
 
 /// What a run of the binary printed and returned.
 pub struct Run {
@@ -79,74 +77,16 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// The password the PostgreSQL URLs carry (trust authentication ignores
-/// it): it must never be printed.
+/// The password the PostgreSQL URLs carry when `MIGRATE_TEST_PG` has none
+/// (trust authentication ignores it): it must never be printed.
 pub const PASSWORD: &str = "Sup3r-Secret-Pa55";
 
-/// A fresh PostgreSQL database, dropped afterwards.
-pub struct PgDb {
-    pub name: String,
-}
+/// A fresh PostgreSQL database of the shared test kit, dropped afterwards
+/// (skipped loudly without a server, except in CI).
+pub use migrate_testkit::PgDb;
 
-fn admin() -> Result<Client, migrate::postgres::Error> {
-    Client::connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-        NoTls,
-    )
-}
-
-impl PgDb {
-    pub fn create(test: &str) -> Option<PgDb> {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let mut admin = match admin() {
-            Ok(c) => c,
-            Err(e) => {
-                assert!(
-                    std::env::var("CI").is_err(),
-                    "PostgreSQL is required in CI but not reachable: {e}"
-                );
-                eprintln!("SKIPPED {test}: PostgreSQL is not reachable ({e})");
-                return None;
-            }
-        };
-        let name = format!(
-            "migrate_cli_{test}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create the test database");
-        Some(PgDb { name })
-    }
-
-    /// A `postgres://` URL with a password in it.
-    pub fn url(&self) -> String {
-        format!(
-            "postgres://postgres:{PASSWORD}@127.0.0.1:5432/{}",
-            self.name
-        )
-    }
-
-    pub fn connect(&self) -> Client {
-        Client::connect(
-            &format!(
-                "host=127.0.0.1 port=5432 user=postgres dbname={}",
-                self.name
-            ),
-            NoTls,
-        )
-        .expect("connect to the test database")
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = admin() {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+/// A `postgres://` URL of `db` with a password in it, and the password
+/// (the one of `MIGRATE_TEST_PG` if it has one, else [`PASSWORD`]).
+pub fn secret_url(db: &PgDb) -> (String, String) {
+    db.url_with_password(PASSWORD)
 }

@@ -1,10 +1,12 @@
-//! The macro's embedded sets against the scanner, and rebuilds.
+//! The sets themselves, no database: the macro's embedded sets against
+//! the scanner, rebuilds, seeds, and the registration checks of code
+//! migrations.
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use migrate::Migrations;
+use migrate::{CodeMigration, Error, Migrations};
 
 use crate::fixtures::*;
 
@@ -109,4 +111,63 @@ fn added_and_edited_files_are_embedded_on_the_next_build() {
         "the edited migration's checksum changed"
     );
     assert_eq!(before[1], after[1]);
+}
+
+#[test]
+fn seeds_are_embedded_like_migrations() {
+    let envs = SEEDED.seed_envs();
+    assert_eq!(envs, ["dev", "staging"]);
+    let dev: Vec<&str> = SEEDED.seeds("dev").map(|s| s.file()).collect();
+    assert_eq!(
+        dev,
+        ["seeds/dev/001_notes.sql", "seeds/dev/002_counter.sql"]
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scanned = migrate::Migrations::from_dir(root.join("tests/fixtures/seeded")).unwrap();
+    assert!(SEEDED
+        .seeds("dev")
+        .zip(scanned.seeds("dev"))
+        .all(|(a, b)| a == b));
+}
+
+#[test]
+fn registration_checks_versions_names_and_functions() {
+    let reason = |code: CodeMigration| match CODE.with_code([code]) {
+        Err(Error::InvalidCode { reason, .. }) => reason,
+        other => panic!("expected InvalidCode, got {other:?}"),
+    };
+    let up = |c: CodeMigration| c.sqlite(|_| Ok(()));
+    assert!(reason(up(CodeMigration::new(5, "later", "1")))
+        .contains("no marker file 0005_later.code in tests/fixtures/code"));
+    assert!(reason(up(CodeMigration::new(1, "create_users", "1")))
+        .contains("is the SQL migration 0001_create_users.up.sql"));
+    assert!(reason(up(CodeMigration::new(2, "other", "1")))
+        .contains("its marker file 0002_users_view.code names it `users_view`"));
+    assert!(reason(CodeMigration::new(2, "users_view", "1")).contains("no up function"));
+    assert!(reason(up(CodeMigration::new(2, "users_view", " "))).contains("code version"));
+    assert!(
+        reason(up(CodeMigration::new(2, "users_view", "1")).resumable())
+            .contains("only a no-transaction migration can be resumable")
+    );
+    assert!(reason(
+        up(CodeMigration::new(2, "users_view", "1")).postgres_no_transaction(|_| Ok(()))
+    )
+    .contains("mix a transaction and no transaction"));
+    match CODE.with_code([
+        up(CodeMigration::new(2, "users_view", "1")),
+        up(CodeMigration::new(2, "users_view", "2")),
+    ]) {
+        Err(Error::InvalidCode {
+            version: 2, reason, ..
+        }) => {
+            assert_eq!(reason, "registered twice");
+        }
+        other => panic!("expected InvalidCode, got {other:?}"),
+    }
+    // The error names the migration and the rule.
+    let e = CODE.with_code([up(CodeMigration::new(2, "other", "1"))]);
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .starts_with("code migration 2 (other): its marker file"));
 }

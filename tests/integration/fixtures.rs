@@ -30,8 +30,11 @@ pub static FAILING_RUNTIME: Migrations = embed_migrations!("tests/fixtures/faili
 /// PostgreSQL: a no-transaction `CREATE INDEX CONCURRENTLY` between two
 /// transactional migrations.
 pub static CONCURRENT_INDEX: Migrations = embed_migrations!("tests/fixtures/concurrent_index");
-/// PostgreSQL: a no-transaction migration whose second statement fails.
+/// A no-transaction migration whose second statement (line 3) fails.
 pub static HALF_APPLIED: Migrations = embed_migrations!("tests/fixtures/half_applied");
+/// A no-transaction migration (an index, then an update) between two
+/// transactional ones.
+pub static NO_TRANSACTION: Migrations = embed_migrations!("tests/fixtures/no_transaction");
 /// PostgreSQL: a `CREATE INDEX CONCURRENTLY` that takes a few seconds.
 pub static SLOW_INDEX: Migrations = embed_migrations!("tests/fixtures/slow_index");
 /// SQLite: a no-transaction `VACUUM`.
@@ -49,6 +52,15 @@ pub static SEEDED_CHANGED: Migrations = embed_migrations!("tests/fixtures/seeded
 
 /// Migrations whose own statements return rows, in one batch.
 pub static SELECTING: Migrations = embed_migrations!("tests/fixtures/selecting");
+
+/// The engine's example schema: the repository's `migrations/` (the forum,
+/// PostgreSQL) or the quickstart's (SQLite).
+pub fn example(engine: migrate::Engine) -> &'static Migrations {
+    match engine {
+        migrate::Engine::Postgres => &EXAMPLE,
+        _ => &QUICKSTART,
+    }
+}
 
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {

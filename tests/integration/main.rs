@@ -1,18 +1,17 @@
-//! Integration tests: one binary, a module per area. PostgreSQL tests use a
-//! fresh database each (server from `MIGRATE_TEST_PG`, default
-//! 127.0.0.1:5432 as postgres); they skip loudly when no server is reachable,
-//! except in CI (`CI=true`), where they fail.
+//! Integration tests: one binary, a module per area. `contract` holds every
+//! behaviour both engines promise, written once and run on each;
+//! `postgres`, `sqlite` and `timeouts` what one engine alone promises;
+//! `embed` the sets themselves. Databases come from `migrate-testkit`: a
+//! fresh PostgreSQL database per test (server from `MIGRATE_TEST_PG`, a
+//! `postgres://` URL or a key=value string, default 127.0.0.1:5432 as
+//! postgres), skipped loudly when no server is reachable, except in CI
+//! (`CI=true`), where they fail; SQLite files in temporary folders.
 
-mod admin;
-mod code;
 mod concurrency;
+mod contract;
 mod embed;
 mod fixtures;
-mod inspect;
-mod options;
 mod postgres;
-mod rollback;
-mod seeds;
 mod sqlite;
 mod support;
 mod timeouts;

@@ -1,0 +1,247 @@
+//! A TCP proxy in front of the PostgreSQL server that counts round trips:
+//! the messages after which a client waits for the server (`Query` of the
+//! simple protocol, `Sync` of the extended one).
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use crate::server::{Address, Server};
+
+/// A proxy counting the round trips of every connection made through
+/// [`Proxy::url`]; stops accepting when dropped.
+pub struct Proxy {
+    url: String,
+    port: u16,
+    round_trips: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    pub(crate) fn start(server: &Server, dbname: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a local port for the proxy");
+        let port = listener.local_addr().expect("the proxy's port").port();
+        let upstream = server.address();
+        let round_trips = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (count, stopped) = (round_trips.clone(), stop.clone());
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = Upstream::connect(&upstream) else {
+                    continue;
+                };
+                forward(client, server, count.clone());
+            }
+        });
+        let url = server.url_at(
+            &Address::Tcp("127.0.0.1".to_owned(), port),
+            dbname,
+            server.password().as_deref(),
+        );
+        Proxy {
+            url,
+            port,
+            round_trips,
+            stop,
+        }
+    }
+
+    /// The database's URL through the proxy.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The round trips of every connection so far (a connection's start-up
+    /// and authentication are not counted). A client has sent a message
+    /// before its answer comes back, so the count is exact once a call
+    /// returned.
+    #[must_use]
+    pub fn round_trips(&self) -> usize {
+        self.round_trips.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread up so that it sees `stop`.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// The server side of a proxied connection.
+enum Upstream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(std::os::unix::net::UnixStream),
+}
+
+impl Upstream {
+    fn connect(address: &Address) -> std::io::Result<Upstream> {
+        match address {
+            Address::Tcp(host, port) => {
+                TcpStream::connect((host.as_str(), *port)).map(Upstream::Tcp)
+            }
+            #[cfg(unix)]
+            Address::Unix(dir, port) => {
+                std::os::unix::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
+                    .map(Upstream::Unix)
+            }
+            #[cfg(not(unix))]
+            Address::Unix(..) => Err(std::io::Error::other("no Unix sockets here")),
+        }
+    }
+
+    fn try_clone(&self) -> std::io::Result<Upstream> {
+        match self {
+            Upstream::Tcp(s) => s.try_clone().map(Upstream::Tcp),
+            #[cfg(unix)]
+            Upstream::Unix(s) => s.try_clone().map(Upstream::Unix),
+        }
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Upstream::Tcp(s) => s.shutdown(Shutdown::Write),
+            #[cfg(unix)]
+            Upstream::Unix(s) => s.shutdown(Shutdown::Write),
+        };
+    }
+}
+
+impl Read for Upstream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Upstream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Upstream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Upstream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Upstream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Upstream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Upstream::Tcp(s) => s.flush(),
+            #[cfg(unix)]
+            Upstream::Unix(s) => s.flush(),
+        }
+    }
+}
+
+/// Copies both ways, counting the client's round trips on the way in.
+fn forward(client: TcpStream, server: Upstream, count: Arc<AtomicUsize>) {
+    let (Ok(mut client_in), Ok(mut server_in)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    let (mut client_out, mut server_out) = (client, server);
+    thread::spawn(move || {
+        let mut messages = Messages::default();
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match client_in.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            messages.feed(&buf[..n], &count);
+            if server_out.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        server_out.shutdown();
+    });
+    thread::spawn(move || {
+        let _ = std::io::copy(&mut server_in, &mut client_out);
+        let _ = client_out.shutdown(Shutdown::Write);
+    });
+}
+
+/// Splits the client's bytes into messages: the start-up message has no
+/// type byte, every later one is a type byte and a length that counts
+/// itself.
+#[derive(Default)]
+struct Messages {
+    started: bool,
+    header: [u8; 5],
+    have: usize,
+    skip: usize,
+}
+
+impl Messages {
+    fn feed(&mut self, mut data: &[u8], count: &AtomicUsize) {
+        while !data.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(data.len());
+                self.skip -= n;
+                data = &data[n..];
+                continue;
+            }
+            let need = if self.started { 5 } else { 4 };
+            let take = (need - self.have).min(data.len());
+            self.header[self.have..self.have + take].copy_from_slice(&data[..take]);
+            self.have += take;
+            data = &data[take..];
+            if self.have < need {
+                continue;
+            }
+            self.have = 0;
+            let at = need - 4;
+            let len = u32::from_be_bytes(self.header[at..at + 4].try_into().expect("4 bytes"));
+            self.skip = usize::try_from(len)
+                .expect("a message length")
+                .saturating_sub(4);
+            if !self.started {
+                self.started = true;
+            } else if matches!(self.header[0], b'Q' | b'S') {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![kind];
+        m.extend(u32::try_from(body.len() + 4).unwrap().to_be_bytes());
+        m.extend(body);
+        m
+    }
+
+    #[test]
+    fn counts_queries_and_syncs_however_the_bytes_are_split() {
+        let mut stream = 12u32.to_be_bytes().to_vec();
+        stream.extend([0, 3, 0, 0, b'u', 0, 0, 0]); // start-up
+        stream.extend(message(b'p', b"password\0")); // not a round trip
+        stream.extend(message(b'Q', b"SELECT 1\0"));
+        stream.extend(message(b'P', b"\0SELECT $1\0\0\0"));
+        stream.extend(message(b'B', b"\0\0\0\0\0\0\0"));
+        stream.extend(message(b'S', b""));
+        stream.extend(message(b'Q', b"SELECT 'Q'\0"));
+        for chunk in [1, 2, 3, 7, stream.len()] {
+            let count = AtomicUsize::new(0);
+            let mut m = Messages::default();
+            for part in stream.chunks(chunk) {
+                m.feed(part, &count);
+            }
+            assert_eq!(count.load(Ordering::SeqCst), 3, "chunks of {chunk}");
+        }
+    }
+}
