@@ -62,6 +62,9 @@ pub fn example(engine: migrate::Engine) -> &'static Migrations {
     }
 }
 
+/// PostgreSQL: three migrations that each sleep 0.3 s, sent in one batch.
+pub static SLEEPY: Migrations = embed_migrations!("tests/fixtures/sleepy");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

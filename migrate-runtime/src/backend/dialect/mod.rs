@@ -112,6 +112,16 @@ impl<'t> Dialect<'t> {
         }
     }
 
+    /// Run first in a migration's transaction: notes when it began, where
+    /// the server measures the time itself (see [`Dialect::record_apply`]).
+    pub(crate) fn start_clock(&self) -> String {
+        if self.pg() {
+            postgres::start_clock()
+        } else {
+            String::new()
+        }
+    }
+
     /// `SET` (`SET LOCAL` inside a transaction) statements for timeouts,
     /// each ending in a newline; SQLite has none.
     pub(crate) fn timeouts(

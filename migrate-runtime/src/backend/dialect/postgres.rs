@@ -15,8 +15,19 @@ const RECORD: &str = "migrate_record_apply";
 /// any row a migration's own statements return.
 pub(crate) const APPLIED_MS: &str = "migrate_applied_ms";
 
-/// Milliseconds since the start of the current transaction, server side.
-const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - now()) * 1000";
+/// The setting that holds when the migration's transaction began. `now()`
+/// cannot say: it is the same for every transaction of one message.
+const STARTED: &str = "migrate.started";
+
+/// Milliseconds since [`start_clock`] ran in the current transaction
+/// (since the transaction's start where it did not), server side.
+const ELAPSED_MS: &str = "extract(epoch FROM clock_timestamp() - \
+    coalesce(nullif(current_setting('migrate.started', true), '')::timestamptz, now())) * 1000";
+
+/// Notes the time a migration's transaction begins, for [`ELAPSED_MS`].
+pub(super) fn start_clock() -> String {
+    format!("SELECT set_config('{STARTED}', clock_timestamp()::text, true);\n")
+}
 
 /// Creates what is missing, voids the cached digest for the writes to come,
 /// marks the session's writes as migrate's own and prepares the statement

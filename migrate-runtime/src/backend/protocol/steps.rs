@@ -119,7 +119,8 @@ impl Session<'_> {
                 })
                 .await;
         }
-        let settings = sql.timeouts(true, step.lock_timeout, step.statement_timeout);
+        let settings =
+            sql.start_clock() + &sql.timeouts(true, step.lock_timeout, step.statement_timeout);
         self.code_in_transaction(
             &subject,
             Direction::Up,

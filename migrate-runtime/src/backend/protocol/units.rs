@@ -230,8 +230,9 @@ impl Session<'_> {
         let mut starts = Vec::with_capacity(units.len());
         for u in units {
             let head = format!(
-                "{}{}",
+                "{}{}{}",
                 self.sql.begin(),
+                self.sql.start_clock(),
                 self.sql.timeouts(true, u.lock_timeout, u.statement_timeout)
             );
             script.push_str(&head);
