@@ -65,6 +65,10 @@ pub fn example(engine: migrate::Engine) -> &'static Migrations {
 /// PostgreSQL: three migrations that each sleep 0.3 s, sent in one batch.
 pub static SLEEPY: Migrations = embed_migrations!("tests/fixtures/sleepy");
 
+/// PostgreSQL: a syntax error in the second of three migrations sent in
+/// one message.
+pub static BATCH_PARSE_ERROR: Migrations = embed_migrations!("tests/fixtures/batch_parse_error");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

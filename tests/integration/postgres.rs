@@ -253,3 +253,29 @@ fn each_migration_of_a_batch_records_its_own_duration() {
         assert!(ms[2] < ms[0] + ms[1], "each its own duration: {ms:?}");
     }
 }
+
+#[test]
+fn a_syntax_error_in_a_batch_is_blamed_on_its_migration_and_the_ones_before_apply() {
+    // Found in issue 10: the server parses a whole message before running
+    // any of it, so a typo in the second migration of a batch stopped the
+    // first too, and the failure was blamed on the first, without a line.
+    let db = pg_db!("batch_parse");
+    let mut client = db.connect();
+    let err = BATCH_PARSE_ERROR.run(&mut client).unwrap_err();
+    let f = err.migration_failure().expect("a migration failure");
+    assert_eq!(
+        (f.version(), f.file(), f.line(), f.column()),
+        (
+            2,
+            "tests/fixtures/batch_parse_error/0002_b.up.sql",
+            Some(2),
+            Some(1)
+        ),
+        "{err}"
+    );
+    let before: Vec<u64> = f.report().applied().iter().map(|a| a.version()).collect();
+    assert_eq!(before, [1], "as if each had been sent alone");
+    assert_eq!(client.versions(), [1]);
+    assert!(client.exists("pa"));
+    assert!(!client.exists("pc"), "nothing after the failure runs");
+}

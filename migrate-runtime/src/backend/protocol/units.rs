@@ -254,12 +254,25 @@ impl Session<'_> {
         // The session is in the failed script's aborted transaction (or
         // the connection is gone, and the server rolls back for us).
         let _ = self.db.run("ROLLBACK").await;
-        let durations = if units.len() > 1 {
+        let mut durations = if units.len() > 1 {
             self.committed(units, &f, &starts).await
         } else {
             Vec::new()
         };
-        let failed = durations.len().min(units.len() - 1);
+        let mut failed = durations.len().min(units.len() - 1);
+        // The server parses a whole message before it runs any of it: an
+        // error placed in a later script than the first one that did not
+        // commit stopped them all. Send the scripts before it again, as if
+        // each had been sent alone, and blame the one the server names.
+        let named = at_position(&f, &starts).filter(|&i| i > failed);
+        if let Some(i) = named {
+            let (again, error) = Box::pin(self.transact_in_one_message(&units[failed..i])).await;
+            durations.extend(again);
+            if error.is_some() {
+                return (durations, error);
+            }
+            failed = i;
+        }
         let u = &units[failed];
         let mut found = (f, None);
         found.1 = in_message(&found.0, u.sql, starts[failed]);
@@ -300,14 +313,7 @@ impl Session<'_> {
                 .map(|&ms| millis(ms))
                 .collect();
         }
-        let failed = match f.position {
-            Some(Position::Char(pos)) => {
-                let index = pos.saturating_sub(1);
-                starts.iter().rposition(|&s| s <= index).unwrap_or(0)
-            }
-            _ => 0,
-        };
-        vec![Duration::ZERO; failed]
+        vec![Duration::ZERO; at_position(f, starts).unwrap_or(0)]
     }
 
     /// Replays the script statement by statement inside a transaction that
@@ -327,6 +333,18 @@ impl Session<'_> {
         let found = self.statements(u.sql, u.statements).await.err();
         let _ = self.db.run("ROLLBACK").await;
         found
+    }
+}
+
+/// The script of a message the server's error position falls in, given
+/// where each script starts (in characters).
+fn at_position(f: &DbFailure, starts: &[usize]) -> Option<usize> {
+    match f.position {
+        Some(Position::Char(pos)) => {
+            let index = pos.saturating_sub(1);
+            starts.iter().rposition(|&s| s <= index)
+        }
+        _ => None,
     }
 }
 
