@@ -69,6 +69,13 @@ pub static SLEEPY: Migrations = embed_migrations!("tests/fixtures/sleepy");
 /// one message.
 pub static BATCH_PARSE_ERROR: Migrations = embed_migrations!("tests/fixtures/batch_parse_error");
 
+/// SQLite: a parent table rebuilt (create, copy, drop, rename) under a
+/// child with `ON DELETE CASCADE`.
+pub static SQLITE_REBUILD: Migrations = embed_migrations!("tests/fixtures/sqlite_rebuild");
+/// SQLite: a rebuild that leaves a child row without its parent.
+pub static SQLITE_FK_VIOLATION: Migrations =
+    embed_migrations!("tests/fixtures/sqlite_fk_violation");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -21,6 +21,15 @@ pub(crate) struct Dialect<'t> {
     pub(crate) t: &'t Tracking,
 }
 
+/// The statements around a migration that changes tables other rows
+/// reference (see [`Dialect::foreign_keys`]).
+pub(crate) struct ForeignKeys {
+    pub(crate) read: &'static str,
+    pub(crate) off: &'static str,
+    pub(crate) check: &'static str,
+    pub(crate) on: &'static str,
+}
+
 /// An event to log: who it concerns, what happened, and the details.
 pub(crate) struct EventRow<'a> {
     pub(crate) version: Option<u64>,
@@ -120,6 +129,19 @@ impl<'t> Dialect<'t> {
         } else {
             String::new()
         }
+    }
+
+    /// Where foreign keys must be turned off around a migration's
+    /// transaction (SQLite: `PRAGMA foreign_keys` is a no-op inside one, so
+    /// a table rebuild would cascade), the statements that read, turn off,
+    /// check and turn on enforcement.
+    pub(crate) fn foreign_keys(&self) -> Option<ForeignKeys> {
+        (self.engine == Engine::Sqlite).then_some(ForeignKeys {
+            read: "PRAGMA foreign_keys",
+            off: "PRAGMA foreign_keys = OFF",
+            check: "PRAGMA foreign_key_check",
+            on: "PRAGMA foreign_keys = ON",
+        })
     }
 
     /// `SET` (`SET LOCAL` inside a transaction) statements for timeouts,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::locate::{in_message, in_statement, Located};
 use super::Session;
-use crate::backend::dialect::{EventRow, APPLIED_MS};
+use crate::backend::dialect::{EventRow, ForeignKeys, APPLIED_MS};
 use crate::backend::{DbFailure, Position};
 use crate::model::{Migration, Span};
 use crate::outcome::{Direction, Error, EventKind, MigrationFailure, Report};
@@ -192,8 +192,46 @@ impl Session<'_> {
     }
 
     /// `BEGIN`, the statements one by one (so a failure names its
-    /// statement), the bookkeeping and `COMMIT`.
+    /// statement), the bookkeeping and `COMMIT`; where foreign keys are
+    /// enforced on SQLite, with enforcement off around the transaction and
+    /// a check of every foreign key before the commit, as SQLite's
+    /// documentation prescribes for schema changes.
     async fn transact_one(&mut self, u: &Unit<'_>) -> Result<Duration, Error> {
+        let keys = self.sql.foreign_keys();
+        let enforced = match &keys {
+            Some(k) => self.foreign_keys_off(k).await?,
+            None => false,
+        };
+        let out = self
+            .transact_checked(u, keys.as_ref().filter(|_| enforced))
+            .await;
+        if let (true, Some(k)) = (enforced, &keys) {
+            // Restored on every path; a failure to restore must not hide
+            // the migration's own outcome.
+            let _ = self.db.run(k.on).await;
+        }
+        out
+    }
+
+    /// Turns foreign key enforcement off if it is on; whether it was.
+    async fn foreign_keys_off(&mut self, k: &ForeignKeys) -> Result<bool, Error> {
+        let read = self.db.run(k.read).await;
+        let on = read.map_err(self.db_error("reading the foreign key setting"))?;
+        if on.first().and_then(|r| r.get(0)) != Some("1") {
+            return Ok(false);
+        }
+        self.db
+            .run(k.off)
+            .await
+            .map_err(self.db_error("turning foreign keys off"))?;
+        Ok(true)
+    }
+
+    async fn transact_checked(
+        &mut self,
+        u: &Unit<'_>,
+        check: Option<&ForeignKeys>,
+    ) -> Result<Duration, Error> {
         let started = Instant::now();
         let begin = format!(
             "{}{}",
@@ -207,6 +245,11 @@ impl Session<'_> {
         if let Err((f, at)) = self.statements(u.sql, u.statements).await {
             return Err(self.fail(&u.subject, f, at, After::Rollback).await);
         }
+        if let Some(k) = check {
+            if let Some(f) = self.broken_foreign_keys(k).await {
+                return Err(self.fail(&u.subject, f, None, After::Rollback).await);
+            }
+        }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let commit = format!("{}COMMIT;", self.bookkeeping(&u.bookkeeping, ms));
         if let Err(f) = self.db.run(&commit).await {
@@ -214,6 +257,40 @@ impl Session<'_> {
             return Err(self.db_error("recording in the tracking table")(f));
         }
         Ok(started.elapsed())
+    }
+
+    /// The rows the script left referencing nothing, as a failure naming
+    /// their tables; `None` when every foreign key holds.
+    async fn broken_foreign_keys(&mut self, k: &ForeignKeys) -> Option<DbFailure> {
+        let rows = match self.db.run(k.check).await {
+            Ok(rows) if rows.is_empty() => return None,
+            Ok(rows) => rows,
+            Err(f) => return Some(f),
+        };
+        let shown: Vec<String> = rows
+            .iter()
+            .take(5)
+            .map(|r| {
+                let (table, rowid, parent) = (r.get(0), r.get(1), r.get(2));
+                format!(
+                    "{} row {} references a missing row of {}",
+                    table.unwrap_or("?"),
+                    rowid.unwrap_or("?"),
+                    parent.unwrap_or("?")
+                )
+            })
+            .collect();
+        let more = rows.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
+        let message = format!(
+            "foreign key violation after the migration: {}{more}",
+            shown.join("; ")
+        );
+        Some(DbFailure::other(message, None))
     }
 
     /// Sends the units in one message, each as `BEGIN; <sql>; <bookkeeping>;
