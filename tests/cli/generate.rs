@@ -110,6 +110,12 @@ fn every_template_applies_and_rolls_back_on_postgres() {
         index.contains("-- migrate:no-transaction") && index.contains("CONCURRENTLY"),
         "{index}"
     );
+    // Issue 10: `IF NOT EXISTS` skipped the invalid index a failed build
+    // leaves, and the migration was recorded applied.
+    assert!(
+        !index.contains("IF NOT EXISTS"),
+        "a concurrent build must not skip an existing index: {index}"
+    );
     let fk = std::fs::read_to_string(m.join("0005_posts_belong_to_users.up.sql")).unwrap();
     assert!(
         fk.contains("NOT VALID") && fk.contains("VALIDATE CONSTRAINT"),

@@ -76,6 +76,10 @@ pub static SQLITE_REBUILD: Migrations = embed_migrations!("tests/fixtures/sqlite
 pub static SQLITE_FK_VIOLATION: Migrations =
     embed_migrations!("tests/fixtures/sqlite_fk_violation");
 
+/// PostgreSQL: a unique index built concurrently (`IF NOT EXISTS`) on a
+/// column with a duplicate.
+pub static INVALID_INDEX: Migrations = embed_migrations!("tests/fixtures/invalid_index");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

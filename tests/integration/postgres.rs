@@ -279,3 +279,52 @@ fn a_syntax_error_in_a_batch_is_blamed_on_its_migration_and_the_ones_before_appl
     assert!(client.exists("pa"));
     assert!(!client.exists("pc"), "nothing after the failure runs");
 }
+
+#[test]
+fn an_invalid_index_is_never_counted_as_applied_and_verify_reports_it() {
+    // Found in issue 10: the failed build leaves an invalid index; after
+    // `repair` the migration ran again, `IF NOT EXISTS` skipped the broken
+    // index, the migration was recorded applied, `verify` said ok, and
+    // duplicates were accepted.
+    let db = pg_db!("invalid_index");
+    let mut client = db.connect();
+    let err = INVALID_INDEX.run(&mut client).unwrap_err();
+    assert_eq!(
+        err.migration_failure().map(|f| f.version()),
+        Some(2),
+        "{err}"
+    );
+    let problems = INVALID_INDEX.runner().verify(&mut client).unwrap();
+    assert!(
+        problems.iter().any(
+            |p| matches!(p, migrate::Finding::InvalidIndex { name, .. } if name == "accounts_email")
+        ),
+        "verify reports the invalid index: {problems:?}"
+    );
+    INVALID_INDEX.runner().repair(&mut client).unwrap();
+    let again = INVALID_INDEX.run(&mut client).unwrap_err();
+    let f = again.migration_failure().expect("refused, not applied");
+    assert_eq!(f.version(), 2);
+    assert!(
+        f.message().contains("accounts_email") && f.message().contains("invalid"),
+        "{again}"
+    );
+    assert_eq!(client.statuses(), ["applied", "failed"]);
+    let status = INVALID_INDEX.runner().status(&mut client).unwrap();
+    assert!(!status.is_up_to_date());
+    assert!(status
+        .problems()
+        .iter()
+        .any(|p| matches!(p, migrate::Finding::InvalidIndex { .. })));
+    // Once the duplicate is gone and the leftover dropped, it applies.
+    client
+        .batch_execute("DELETE FROM accounts WHERE id = 2; DROP INDEX accounts_email;")
+        .unwrap();
+    INVALID_INDEX.runner().repair(&mut client).unwrap();
+    INVALID_INDEX.run(&mut client).unwrap();
+    assert!(INVALID_INDEX
+        .runner()
+        .verify(&mut client)
+        .unwrap()
+        .is_empty());
+}

@@ -78,6 +78,15 @@ pub enum Finding {
         /// The newest applied version.
         latest_applied: u64,
     },
+    /// An invalid index (PostgreSQL): left by a `CREATE INDEX CONCURRENTLY`
+    /// that failed (or is still running). Reported by status and verify;
+    /// a migration that builds it is never recorded applied while it is.
+    InvalidIndex {
+        /// The index.
+        name: String,
+        /// Its table.
+        table: String,
+    },
     /// A no-transaction migration that did not finish.
     HalfApplied {
         /// The version.
@@ -103,6 +112,10 @@ impl fmt::Display for Finding {
             Finding::OutOfOrder { version, file, latest_applied } => write!(
                 f,
                 "migration {version} ({file}) is pending but older than the newest applied migration {latest_applied}"
+            ),
+            Finding::InvalidIndex { name, table } => write!(
+                f,
+                "index {name} on {table} is invalid: a CREATE INDEX CONCURRENTLY failed (or is still running); drop it and build it again"
             ),
             Finding::HalfApplied { version, name, state } => write!(
                 f,
@@ -149,6 +162,12 @@ impl Finding {
                 file: set.get(version).map_or(name, |m| set.path_of(m.up_file())),
                 state,
                 table: table.to_owned(),
+            },
+            // Not a refusal (`examine` never finds it; status reads it from
+            // the catalog), but reported like the others if asked.
+            Finding::InvalidIndex { name, table: on } => Error::UnexpectedTracking {
+                table: on,
+                reason: format!("index {name} is invalid"),
             },
         }
     }

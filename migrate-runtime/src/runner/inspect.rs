@@ -37,8 +37,15 @@ impl Runner<'_> {
     /// A database error, or an invalid table or schema name.
     pub fn status<D: Database + ?Sized>(&self, db: &mut D) -> Result<Status, Error> {
         let t = self.tracking()?;
-        let rows = on(db, &t, async |s| s.read_rows().await)?;
-        Ok(status(self.migrations, &rows))
+        let (rows, indexes) = on(db, &t, async |s| {
+            Ok((s.read_rows().await?, s.invalid_indexes().await?))
+        })?;
+        let mut status = status(self.migrations, &rows);
+        let invalid = indexes
+            .into_iter()
+            .map(|(name, table)| Finding::InvalidIndex { name, table });
+        status.problems.extend(invalid);
+        Ok(status)
     }
 
     /// Every problem between the database and the set (drift, unknown

@@ -131,6 +131,26 @@ impl<'t> Dialect<'t> {
         }
     }
 
+    /// The invalid indexes of the database (`None`: the engine has none),
+    /// as rows of index and table names; only those named `among` when
+    /// given.
+    pub(crate) fn invalid_indexes(&self, among: Option<&[String]>) -> Option<String> {
+        if !self.pg() {
+            return None;
+        }
+        let only = among.map_or_else(String::new, |names| {
+            let list: Vec<String> = names.iter().map(|n| self.literal(n)).collect();
+            format!(" AND c.relname IN ({})", list.join(", "))
+        });
+        Some(format!(
+            "SELECT c.relname, t.relname FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema'){only} \
+             ORDER BY 1"
+        ))
+    }
+
     /// Where foreign keys must be turned off around a migration's
     /// transaction (SQLite: `PRAGMA foreign_keys` is a no-op inside one, so
     /// a table rebuild would cascade), the statements that read, turn off,

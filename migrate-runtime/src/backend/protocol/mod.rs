@@ -3,6 +3,7 @@
 //! [`Dialect`]. The runner decides what to run; the protocol runs it, keeps
 //! the tracking tables true, and turns database errors into the runner's.
 
+mod indexes;
 mod locate;
 mod steps;
 mod units;
@@ -161,6 +162,24 @@ impl<'s> Session<'s> {
             state: MigrationState::parse(state)
                 .ok_or_else(|| unexpected(table, format!("status `{state}`")))?,
         })
+    }
+
+    /// The invalid indexes of the database, as (index, table) names:
+    /// left by a `CREATE INDEX CONCURRENTLY` that failed (or is running).
+    pub(crate) async fn invalid_indexes(&mut self) -> Result<Vec<(String, String)>, Error> {
+        let Some(query) = self.sql.invalid_indexes(None) else {
+            return Ok(Vec::new());
+        };
+        let rows = self.rows(&query, "reading the indexes").await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0).unwrap_or_default().to_owned(),
+                    r.get(1).unwrap_or_default().to_owned(),
+                )
+            })
+            .collect())
     }
 
     /// Tries once to take the migration lock.

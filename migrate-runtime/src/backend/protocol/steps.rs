@@ -4,9 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+use super::locate::Located;
 use super::units::{After, Bookkeeping, Kind, Subject, Unit};
 use super::Session;
-use crate::backend::CodeCall;
+use crate::backend::{CodeCall, DbFailure};
 use crate::model::{Migration, Seed, Span};
 use crate::outcome::{Direction, Error};
 
@@ -191,6 +192,10 @@ impl Session<'_> {
         if !settings.is_empty() {
             let _ = self.db.run(self.sql.reset_timeouts()).await;
         }
+        let result = match (result, &work) {
+            (Ok(()), Work::Sql(sql, Some(spans))) => self.indexes_valid(sql, spans).await,
+            (other, _) => other,
+        };
         if let Err((f, at)) = result {
             return Err(self.fail(subject, f, at, After::MarkFailed).await);
         }
@@ -200,6 +205,32 @@ impl Session<'_> {
             .await
             .map_err(self.db_error("marking a no-transaction migration applied"))?;
         Ok(())
+    }
+
+    /// After a no-transaction script: a failure when an index it builds is
+    /// invalid (a failed concurrent build left it, and `IF NOT EXISTS`
+    /// skipped it), so that the migration is never recorded applied.
+    async fn indexes_valid(
+        &mut self,
+        sql: &str,
+        spans: &[Span],
+    ) -> Result<(), (DbFailure, Located)> {
+        let names = super::indexes::built(sql, spans);
+        let Some(query) = self
+            .sql
+            .invalid_indexes(Some(&names))
+            .filter(|_| !names.is_empty())
+        else {
+            return Ok(());
+        };
+        let rows = self.db.run(&query).await.map_err(|f| (f, None))?;
+        let Some(index) = rows.first().and_then(|r| r.get(0)) else {
+            return Ok(());
+        };
+        let message = format!(
+            "index {index} is invalid: a CREATE INDEX CONCURRENTLY that failed left it, and this migration did not build it again; drop it (DROP INDEX CONCURRENTLY {index}), fix its cause, run `repair`, then run again"
+        );
+        Err((DbFailure::other(message, None), None))
     }
 
     /// Runs a down migration and removes its tracking row, logging a
