@@ -482,6 +482,7 @@ mod tests {
                 } => {
                     format!("late {version} < {latest_applied}")
                 }
+                Finding::InvalidIndex { name, .. } => format!("invalid {name}"),
             })
             .collect();
         assert_eq!(kinds, ["drift 1", "half 2 failed", "unknown 3"]);
