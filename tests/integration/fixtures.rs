@@ -80,6 +80,10 @@ pub static SQLITE_FK_VIOLATION: Migrations =
 /// column with a duplicate.
 pub static INVALID_INDEX: Migrations = embed_migrations!("tests/fixtures/invalid_index");
 
+/// PostgreSQL: the second of three migrations in one message ends the
+/// session.
+pub static CONNECTION_LOST: Migrations = embed_migrations!("tests/fixtures/connection_lost");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

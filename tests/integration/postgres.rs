@@ -328,3 +328,32 @@ fn an_invalid_index_is_never_counted_as_applied_and_verify_reports_it() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_lost_connection_says_the_outcome_is_unknown_instead_of_blaming_a_migration() {
+    // Found in issue 10: after the session was terminated, the error named
+    // migration 1 although it had committed and 2 was interrupted.
+    let db = pg_db!("connection_lost");
+    let mut client = db.connect();
+    let err = CONNECTION_LOST.run(&mut client).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::ConnectionLost {
+                first: 1,
+                last: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("unknown") && text.contains("status"),
+        "{text}"
+    );
+    // A new connection tells the truth: 1 committed, 2 and 3 did not.
+    let status = CONNECTION_LOST.runner().status(&mut db.connect()).unwrap();
+    let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
+    assert_eq!(applied, [1]);
+}

@@ -49,6 +49,9 @@ pub struct DbFailure {
     /// The database answered with this error (the connection is still
     /// there); false for a lost connection or a client-side error.
     pub answered: bool,
+    /// The connection is gone (closed, or ended by the server): what the
+    /// script did is unknown to this connection.
+    pub lost: bool,
     pub source: Option<DriverError>,
 }
 
@@ -64,6 +67,7 @@ impl DbFailure {
             position: None,
             missing_table: false,
             answered: false,
+            lost: false,
             source,
         }
     }

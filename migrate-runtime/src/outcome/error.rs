@@ -87,6 +87,26 @@ pub enum Error {
     #[error(transparent)]
     MigrationFailed(Box<MigrationFailure>),
 
+    /// The connection was lost (the server restarted, the session was
+    /// terminated) while migrations `first..=last` were being applied:
+    /// which of them committed is unknown to this connection. `status` on
+    /// a new connection tells; a no-transaction migration shows there as in
+    /// progress.
+    #[error(
+        "the connection was lost while applying {}: whether {} committed is unknown; run `status` on a new connection to see what is applied",
+        if first == last { format!("migration {first}") } else { format!("migrations {first} to {last}") },
+        if first == last { "it" } else { "each" }
+    )]
+    #[non_exhaustive]
+    ConnectionLost {
+        /// The first version sent.
+        first: u64,
+        /// The last version sent.
+        last: u64,
+        /// The driver's error.
+        source: DriverError,
+    },
+
     /// A rollback reached a migration it cannot undo: marked irreversible,
     /// or with no down SQL in the set nor in its tracking row. The newer
     /// ones before it were rolled back; it and the older ones are untouched.

@@ -110,10 +110,14 @@ pub(super) fn failure(e: postgres::Error) -> DbFailure {
     let Some(db) = e.as_db_error() else {
         return DbFailure {
             message: e.to_string(),
+            lost: e.is_closed(),
             ..DbFailure::other(String::new(), Some(Box::new(e)))
         };
     };
     let code = db.code();
+    // Class 57P (the server ended the session: terminated, shutting down)
+    // and 08 (connection exceptions) leave no session to ask.
+    let lost = e.is_closed() || code.code().starts_with("57P") || code.code().starts_with("08");
     let position = match db.position() {
         Some(postgres::error::ErrorPosition::Original(p)) => {
             usize::try_from(*p).ok().map(Position::Char)
@@ -128,6 +132,7 @@ pub(super) fn failure(e: postgres::Error) -> DbFailure {
         position,
         missing_table: *code == PgState::UNDEFINED_TABLE || *code == PgState::INVALID_SCHEMA_NAME,
         answered: true,
+        lost,
         source: Some(Box::new(e)),
     }
 }

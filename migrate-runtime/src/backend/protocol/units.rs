@@ -126,6 +126,11 @@ impl Session<'_> {
         at: Located,
         after: After,
     ) -> Error {
+        if f.lost {
+            // Nothing can be undone or logged on a connection that is gone,
+            // and nothing it says about the script can be trusted.
+            return lost(s.version, s.version, f);
+        }
         match after {
             After::Rollback => {
                 let _ = self.db.run("ROLLBACK").await;
@@ -328,6 +333,13 @@ impl Session<'_> {
             Ok(rows) => return (server_times(&rows, units.len()), None),
             Err(f) => f,
         };
+        if f.lost {
+            let (first, last) = (
+                units[0].subject.version,
+                units[units.len() - 1].subject.version,
+            );
+            return (Vec::new(), Some(lost(first, last, f)));
+        }
         // The session is in the failed script's aborted transaction (or
         // the connection is gone, and the server rolls back for us).
         let _ = self.db.run("ROLLBACK").await;
@@ -410,6 +422,16 @@ impl Session<'_> {
         let found = self.statements(u.sql, u.statements).await.err();
         let _ = self.db.run("ROLLBACK").await;
         found
+    }
+}
+
+/// The error for a connection lost while `first..=last` were applied.
+fn lost(first: u64, last: u64, f: DbFailure) -> Error {
+    let source = f.source.unwrap_or_else(|| f.message.into());
+    Error::ConnectionLost {
+        first,
+        last,
+        source,
     }
 }
 

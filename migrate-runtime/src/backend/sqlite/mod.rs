@@ -151,6 +151,7 @@ pub(super) fn failure(e: rusqlite::Error) -> DbFailure {
     DbFailure {
         missing_table: message.starts_with("no such table"),
         answered: code.is_some(),
+        lost: false,
         message,
         detail: None,
         hint: None,
