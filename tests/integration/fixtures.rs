@@ -84,6 +84,10 @@ pub static INVALID_INDEX: Migrations = embed_migrations!("tests/fixtures/invalid
 /// session.
 pub static CONNECTION_LOST: Migrations = embed_migrations!("tests/fixtures/connection_lost");
 
+/// `BASIC` with migration 2 deleted and another migration created at its
+/// version.
+pub static BASIC_REPLACED: Migrations = embed_migrations!("tests/fixtures/basic_replaced");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -37,6 +37,25 @@ pub enum Error {
         found: String,
     },
 
+    /// The database has a migration applied at a version where the set has
+    /// another one (another name): a migration was deleted and a new one
+    /// took its version. Its SQL would never run; `repair` does not accept
+    /// it.
+    #[error(
+        "migration {version} was applied as `{applied}`, but {file} (`{name}`) has that version now: a new migration must take a new version (rename the file), or restore the deleted one"
+    )]
+    #[non_exhaustive]
+    VersionReused {
+        /// The version.
+        version: u64,
+        /// The name recorded when it was applied.
+        applied: String,
+        /// The name of the set's migration at that version.
+        name: String,
+        /// The set's up file at that version.
+        file: String,
+    },
+
     /// The database has a migration applied that this set does not contain:
     /// the database is ahead of the binary.
     #[error(

@@ -62,6 +62,19 @@ pub enum Finding {
         /// The checksum of the file now.
         found: String,
     },
+    /// An applied version at which the set has another migration (another
+    /// name): a migration was deleted and a new one took its version.
+    /// `repair` does not clear it.
+    VersionReused {
+        /// The version.
+        version: u64,
+        /// The name recorded when it was applied.
+        applied: String,
+        /// The name of the set's migration at that version.
+        name: String,
+        /// The set's up file at that version.
+        file: String,
+    },
     /// An applied migration the set does not contain.
     UnknownApplied {
         /// The version.
@@ -113,6 +126,10 @@ impl fmt::Display for Finding {
                 f,
                 "migration {version} ({file}) is pending but older than the newest applied migration {latest_applied}"
             ),
+            Finding::VersionReused { version, applied, file, .. } => write!(
+                f,
+                "migration {version} was applied as `{applied}`, but {file} has that version: a new migration must take a new version"
+            ),
             Finding::InvalidIndex { name, table } => write!(
                 f,
                 "index {name} on {table} is invalid: a CREATE INDEX CONCURRENTLY failed (or is still running); drop it and build it again"
@@ -144,6 +161,17 @@ impl Finding {
                 found,
             },
             Finding::UnknownApplied { version, name } => Error::UnknownApplied { version, name },
+            Finding::VersionReused {
+                version,
+                applied,
+                name,
+                file,
+            } => Error::VersionReused {
+                version,
+                applied,
+                name,
+                file,
+            },
             Finding::OutOfOrder {
                 version,
                 file,
@@ -222,7 +250,14 @@ pub(crate) fn examine<'a>(
             });
             continue;
         };
-        if row.state != MigrationState::Applied {
+        if row.name != m.name() {
+            findings.push(Finding::VersionReused {
+                version: row.version,
+                applied: row.name.clone(),
+                name: m.name().to_owned(),
+                file: set.path_of(m.up_file()),
+            });
+        } else if row.state != MigrationState::Applied {
             findings.push(Finding::HalfApplied {
                 version: row.version,
                 name: row.name.clone(),
@@ -442,7 +477,8 @@ mod tests {
     fn row(version: u64, checksum: &str, state: MigrationState) -> AppliedRow {
         AppliedRow {
             version,
-            name: format!("n{version}"),
+            // The set's names: 1 a, 2 b, 4 d (3 is unknown to it).
+            name: ["", "a", "b", "c", "d"][usize::try_from(version).unwrap()].to_owned(),
             checksum: checksum.to_owned(),
             state,
         }
@@ -483,6 +519,7 @@ mod tests {
                     format!("late {version} < {latest_applied}")
                 }
                 Finding::InvalidIndex { name, .. } => format!("invalid {name}"),
+                Finding::VersionReused { version, .. } => format!("reused {version}"),
             })
             .collect();
         assert_eq!(kinds, ["drift 1", "half 2 failed", "unknown 3"]);

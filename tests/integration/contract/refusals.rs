@@ -13,6 +13,39 @@ contract! {
     out_of_order_pending_version_is_refused_and_nothing_is_applied,
     out_of_order_can_be_warned_about_or_allowed,
     unknown_applied_can_be_warned_about_or_allowed,
+    another_migration_at_an_applied_version_is_refused_and_not_repaired,
+}
+
+fn another_migration_at_an_applied_version_is_refused_and_not_repaired(db: &Db) {
+    // Found in issue 10: `0002_create_b` deleted and `0002_other_b` created
+    // was reported as "changed", `repair` accepted it, and its SQL never ran.
+    let mut conn = db.open();
+    BASIC.run(&mut conn).unwrap();
+    let before = conn.snapshot();
+    let err = BASIC_REPLACED.run(&mut conn).unwrap_err();
+    assert!(
+        matches!(&err, Error::VersionReused { version: 2, applied, name, .. } if applied == "create_b" && name == "other_b"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("0002_other_b.up.sql"), "{err}");
+    let runner = BASIC_REPLACED.runner();
+    let found = runner.verify(&mut conn).unwrap();
+    assert!(
+        matches!(
+            &found[..],
+            [migrate::Finding::VersionReused { version: 2, .. }]
+        ),
+        "{found:?}"
+    );
+    assert!(
+        runner.repair(&mut conn).unwrap().is_empty(),
+        "repair does not guess"
+    );
+    assert!(matches!(
+        BASIC_REPLACED.run(&mut conn),
+        Err(Error::VersionReused { .. })
+    ));
+    assert_eq!(conn.snapshot(), before, "nothing changed");
 }
 
 fn drift_is_refused_with_version_file_and_both_checksums(db: &Db) {
