@@ -83,7 +83,7 @@ pub struct MigrateArgs {
 /// Flags accepted before or after any subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// postgres://… or sqlite:PATH [env: DATABASE_URL]
+    /// postgres://… URL, key=value settings (host=… user=… dbname=…) or sqlite:PATH [env: DATABASE_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) database_url: Option<String>,
     /// The environment of migrate.toml to use
@@ -123,8 +123,8 @@ pub(crate) enum DbCommand {
     },
     /// Roll back applied migrations
     Down {
-        /// Roll back the newest N
-        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all"])]
+        /// Roll back the newest N (at least 1)
+        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all"], value_parser = at_least_one)]
         steps: Option<usize>,
         /// Roll back everything newer than this version (which stays)
         #[arg(long, value_name = "VERSION", conflicts_with = "all")]
@@ -135,7 +135,8 @@ pub(crate) enum DbCommand {
     },
     /// Roll back the newest N migrations and apply them again
     Redo {
-        #[arg(long, value_name = "N", default_value_t = 1)]
+        /// How many (at least 1)
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one)]
         steps: usize,
     },
     /// Show the event log, newest first
@@ -151,6 +152,15 @@ pub(crate) enum DbCommand {
     Repair,
     /// Run the seed files of the environment (--env, default `development`)
     Seed,
+}
+
+/// A count of migrations: `0` is a usage error, not "nothing to do".
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl DbCommand {

@@ -1,11 +1,13 @@
 //! The subcommands that work on a database, on PostgreSQL or SQLite.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use serde_json::{json, Value};
 
 use super::args::{DbCommand, Global};
-use super::config::{self, Config, Target};
+use super::config::Config;
+use super::connection::Target;
+use super::dry;
 use super::output::{Out, Paint};
 use super::Failure;
 use crate::{AnyConnection, EventKind, MigrationState, Migrations, Report, Rollback, Runner};
@@ -19,7 +21,8 @@ pub(crate) fn run(
     out: &mut Out,
 ) -> Result<u8, Failure> {
     let url = database_url(global, config)?;
-    out.hide(config::password(&url));
+    let target = Target::parse(&url)?;
+    out.hide(target.secrets());
     if command.is_destructive() && config.protected && !global.dry_run {
         confirm(command.name(), config, global.yes, out)?;
     }
@@ -28,7 +31,7 @@ pub(crate) fn run(
             command,
             DbCommand::Status | DbCommand::History { .. } | DbCommand::Verify
         );
-    let mut conn = connect(&url, read_only)?;
+    let mut conn = target.open(read_only)?;
     let mut runner = set.runner();
     if let Some(table) = &config.table {
         runner = runner.table(table.clone());
@@ -85,34 +88,41 @@ impl Cmd<'_> {
             None => self.runner.clone(),
         };
         if self.dry {
-            return plan(runner.plan(self.conn)?, self.out);
+            return dry::up(&runner.plan(self.conn)?, self.out);
         }
         let report = apply(&runner, self.conn, self.out)?;
-        print_report(&report, self.out);
+        print_report(&report, false, self.out);
         Ok(0)
     }
 
     fn down(&mut self, how: Rollback) -> Result<u8, Failure> {
         if self.dry {
-            return plan(self.runner.plan_rollback(self.conn, how)?, self.out);
+            return dry::down(&self.runner.plan_rollback(self.conn, how)?, self.out);
         }
         let report = self.runner.rollback(self.conn, how)?;
-        print_report(&report, self.out);
+        print_report(&report, true, self.out);
         Ok(0)
     }
 
+    /// Rolls back the newest `steps` and applies them again; refuses,
+    /// before anything runs, what it could not apply again.
     fn redo(&mut self, steps: usize) -> Result<u8, Failure> {
         let how = Rollback::Last(steps);
+        let plan = self.runner.plan_rollback(self.conn, how)?;
+        let ups = dry::redo_ups(&plan, self.set)?;
         if self.dry {
-            return plan(self.runner.plan_rollback(self.conn, how)?, self.out);
+            return dry::redo(&plan, ups, self.out);
+        }
+        if let Some(refused) = dry::redo_blocked(&plan) {
+            return Err(refused);
         }
         let down = self.runner.rollback(self.conn, how)?;
-        print_report(&down, self.out);
+        print_report(&down, true, self.out);
         let Some(top) = down.rolled_back().iter().map(|r| r.version()).max() else {
             return Ok(0);
         };
         let up = apply(&self.runner.clone().to(top), self.conn, self.out)?;
-        print_report(&up, self.out);
+        print_report(&up, false, self.out);
         Ok(0)
     }
 
@@ -171,14 +181,18 @@ impl Cmd<'_> {
                 .collect();
             self.out
                 .document(&json!({ "dry_run": true, "would_mark": marked }));
-            self.out
-                .line(&format!("would mark applied without running: {marked:?}"));
+            self.out.line(&match versions(&marked) {
+                Some(list) => format!("would mark applied without running: {list}"),
+                None => format!("nothing to mark: every migration up to {version} is applied"),
+            });
             return Ok(0);
         }
         let marked = self.runner.baseline(self.conn, version)?;
         self.out.document(&json!({ "marked": marked }));
-        self.out
-            .line(&format!("marked applied without running: {marked:?}"));
+        self.out.line(&match versions(&marked) {
+            Some(list) => format!("marked applied without running: {list}"),
+            None => format!("nothing to mark: every migration up to {version} is already applied"),
+        });
         Ok(0)
     }
 
@@ -252,19 +266,6 @@ fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
     })
 }
 
-/// Opens the database. A read-only command on a SQLite file that does not
-/// exist reads an empty in-memory database instead of creating the file.
-fn connect(url: &str, read_only: bool) -> Result<AnyConnection, Failure> {
-    let shown = config::redact_url(url);
-    Target::parse(url)?;
-    let opened = if read_only {
-        AnyConnection::open_read_only(url)
-    } else {
-        AnyConnection::open(url)
-    };
-    opened.map_err(|e| Failure::failed(format!("cannot connect to {shown}: {}", chain(&e))))
-}
-
 /// Asks for confirmation of a destructive command in a protected
 /// environment: `--yes` (logged with who gave it), or the environment's
 /// name typed on a terminal.
@@ -285,8 +286,9 @@ fn confirm(command: &str, config: &Config, yes: bool, out: &Out) -> Result<(), F
             "environment `{env}` is protected: `{command}` needs --yes"
         )));
     }
-    eprint!("environment `{env}` is protected; type its name to run `{command}`: ");
-    let _ = std::io::stderr().flush();
+    out.prompt(&format!(
+        "environment `{env}` is protected; type its name to run `{command}`: "
+    ));
     let mut answer = String::new();
     stdin
         .lock()
@@ -373,13 +375,8 @@ fn status(
     Ok(0)
 }
 
-fn plan(plan: crate::Plan, out: &Out) -> Result<u8, Failure> {
-    out.document(&json!({ "dry_run": true, "plan": plan }));
-    out.line(&plan.to_string());
-    Ok(0)
-}
-
-fn print_report(report: &Report, out: &Out) {
+/// What a run did; a rollback that did nothing says so.
+fn print_report(report: &Report, rolling_back: bool, out: &Out) {
     let step = |version: u64, name: &str, d: std::time::Duration| json!({ "version": version, "name": name, "ms": d.as_secs_f64() * 1000.0 });
     out.document(&json!({
         "applied": report.applied().iter().map(|a| step(a.version(), a.name(), a.duration())).collect::<Vec<_>>(),
@@ -387,18 +384,23 @@ fn print_report(report: &Report, out: &Out) {
         "version": report.version(),
         "warnings": report.warnings().iter().map(ToString::to_string).collect::<Vec<_>>(),
     }));
+    if rolling_back && report.rolled_back().is_empty() {
+        let version = report
+            .version()
+            .map_or_else(|| "none".to_owned(), |v| v.to_string());
+        out.line(&format!("nothing to roll back (version {version})"));
+        for w in report.warnings() {
+            out.line(&format!("  warning: {w}"));
+        }
+        return;
+    }
     out.line(&report.to_string());
 }
 
-/// An error with its causes: `postgres` keeps the reason in the source.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
+/// `1, 2, 3`, or `None` for no versions.
+fn versions(list: &[u64]) -> Option<String> {
+    let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
+    (!shown.is_empty()).then(|| shown.join(", "))
 }
 
 fn ms(ms: Option<f64>) -> String {

@@ -148,48 +148,6 @@ pub(crate) fn interpolate(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Where a database URL points.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target {
-    Postgres(String),
-    Sqlite(String),
-}
-
-impl Target {
-    pub(crate) fn parse(url: &str) -> Result<Target, Failure> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Target::Postgres(url.to_owned()))
-        } else if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            Ok(Target::Sqlite(path.to_owned()))
-        } else {
-            Err(Failure::usage(format!(
-                "database URL `{}` must start with postgres:// or sqlite:",
-                redact_url(url)
-            )))
-        }
-    }
-}
-
-/// The password of a URL, if it has one, to keep out of every output.
-pub(crate) fn password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
-    let password = userinfo.split_once(':')?.1;
-    (!password.is_empty()).then(|| password.to_owned())
-}
-
-/// The URL with its password replaced by `***`.
-pub(crate) fn redact_url(url: &str) -> String {
-    match password(url) {
-        Some(p) => url.replacen(&format!(":{p}@"), ":***@", 1),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,17 +163,5 @@ mod tests {
             interpolate("x${MIGRATE_TEST_NONE}").unwrap_err(),
             "environment variable MIGRATE_TEST_NONE is not set"
         );
-    }
-
-    #[test]
-    fn passwords_are_found_and_redacted() {
-        let url = "postgres://app:s3cr@t@db:5432/app?sslmode=require";
-        assert_eq!(password(url).as_deref(), Some("s3cr@t"));
-        assert_eq!(
-            redact_url(url),
-            "postgres://app:***@db:5432/app?sslmode=require"
-        );
-        assert_eq!(password("postgres://app@db/app"), None);
-        assert_eq!(password("sqlite:dev.db"), None);
     }
 }

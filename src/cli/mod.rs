@@ -10,6 +10,8 @@
 mod args;
 mod commands;
 mod config;
+mod connection;
+mod dry;
 mod generate;
 mod output;
 
@@ -149,7 +151,13 @@ fn check(dir: &std::path::Path, out: &Out) -> Result<u8, Failure> {
 
 fn finish(out: &Out, result: Result<u8, Failure>) -> ExitCode {
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => match out.write_error() {
+            Some(e) if code == 0 => {
+                out.note(&format!("error: cannot write the output: {e}"));
+                ExitCode::from(1)
+            }
+            _ => ExitCode::from(code),
+        },
         Err(f) => {
             if !f.documented {
                 out.document(&serde_json::json!({ "error": f.message }));

@@ -3,7 +3,10 @@
 //! generator and the subcommands inside a service binary.
 
 mod config;
+mod dry_run;
 mod embedded;
 mod generate;
 mod lifecycle;
+mod pipe;
+mod secrets;
 mod support;

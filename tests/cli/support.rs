@@ -90,3 +90,67 @@ pub use migrate_testkit::PgDb;
 pub fn secret_url(db: &PgDb) -> (String, String) {
     db.url_with_password(PASSWORD)
 }
+
+/// Which standard streams of the binary are pipes whose reader is gone
+/// before the binary starts (`migrate status | head` once `head` exited).
+#[derive(Clone, Copy)]
+pub enum Closed {
+    Stdout,
+    Both,
+}
+
+/// Runs the binary with `closed` streams (the others captured).
+pub fn migrate_closed(cwd: &Path, args: &[&str], closed: Closed) -> Run {
+    let closed_pipe = || {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    cmd.current_dir(cwd)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdout(closed_pipe());
+    if let Closed::Both = closed {
+        cmd.stderr(closed_pipe());
+    }
+    let output = cmd.output().expect("run the migrate binary");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A database of each engine for a CLI test: a SQLite file in the
+/// project's folder, and a fresh PostgreSQL database (with a password in
+/// its URL) unless PostgreSQL is skipped.
+pub struct EngineDb {
+    pub engine: &'static str,
+    pub url: String,
+    _pg: Option<PgDb>,
+}
+
+pub fn each_engine(test: &str) -> Vec<EngineDb> {
+    let mut dbs = vec![EngineDb {
+        engine: "sqlite",
+        url: "sqlite:app.db".to_owned(),
+        _pg: None,
+    }];
+    if let Some(db) = PgDb::create(test) {
+        dbs.push(EngineDb {
+            engine: "postgres",
+            url: secret_url(&db).0,
+            _pg: Some(db),
+        });
+    }
+    dbs
+}
+
+/// Runs `args` with `--database-url url` appended, expecting `code`.
+#[track_caller]
+pub fn on(dir: &Path, url: &str, args: &[&str], code: i32) -> Run {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", url]);
+    migrate(dir, &all).expect(code)
+}
