@@ -92,3 +92,59 @@ fn a_migration_that_breaks_a_foreign_key_fails_and_rolls_back() {
         "the connection's setting is restored"
     );
 }
+
+/// Holds a write transaction (`BEGIN IMMEDIATE`, or `BEGIN EXCLUSIVE`,
+/// which also stops readers in rollback-journal mode) on `path` for `hold`,
+/// then commits. Returns once the transaction is open.
+fn hold_writer(
+    path: std::path::PathBuf,
+    begin: &'static str,
+    hold: std::time::Duration,
+) -> std::thread::JoinHandle<()> {
+    let (opened, wait) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let conn = migrate::rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(begin).unwrap();
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS other_writer (x int)")
+            .unwrap();
+        opened.send(()).unwrap();
+        std::thread::sleep(hold);
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    wait.recv().unwrap();
+    holder
+}
+
+fn waits_for_another_writer(journal: &str, begin: &'static str) {
+    // Found in issue 10: the runner read and wrote under rusqlite's default
+    // busy timeout (5 s), whatever its lock wait, so a replica booting while
+    // another process wrote for longer failed with "database is locked".
+    let lite = LiteDb::new();
+    let conn = lite.connect();
+    conn.execute_batch(&format!("PRAGMA journal_mode = {journal}"))
+        .unwrap();
+    drop(conn);
+    let holder = hold_writer(lite.path(), begin, std::time::Duration::from_secs(6));
+    let mut conn = lite.connect();
+    let report = BASIC
+        .runner()
+        .lock_wait(std::time::Duration::from_secs(60))
+        .run(&mut conn)
+        .unwrap_or_else(|e| panic!("the runner waits its lock wait ({journal}): {e}"));
+    assert_eq!(report.applied().len(), 3);
+    holder.join().unwrap();
+    let busy: i64 = conn
+        .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(busy, 5000, "the connection's own busy timeout is restored");
+}
+
+#[test]
+fn a_runner_waits_for_another_writer_in_rollback_journal_mode() {
+    waits_for_another_writer("DELETE", "BEGIN EXCLUSIVE");
+}
+
+#[test]
+fn a_runner_waits_for_another_writer_in_wal_mode() {
+    waits_for_another_writer("WAL", "BEGIN IMMEDIATE");
+}

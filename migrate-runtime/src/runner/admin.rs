@@ -2,7 +2,7 @@
 //! migration, each logged as an event.
 
 use super::lock::locked;
-use super::{on, Runner};
+use super::Runner;
 use crate::backend::dialect::Change;
 use crate::backend::Database;
 use crate::outcome::{examine, Error, Finding};
@@ -60,7 +60,7 @@ impl Runner<'_> {
             });
         }
         let table = t.display_name();
-        on(db, &t, async |s| {
+        self.on(db, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 let (findings, _) = examine(set, &rows, Some(version));
@@ -132,7 +132,7 @@ impl Runner<'_> {
     pub fn repair<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
         let t = self.tracking()?;
         let set = self.migrations;
-        on(db, &t, async |s| {
+        self.on(db, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));

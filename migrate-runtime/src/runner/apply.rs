@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::check::{batch_len, check_code, warn_all};
 use super::lock::{acquire, hold, State};
-use super::{on, Runner};
+use super::Runner;
 use crate::backend::protocol::{Cache, Session, Step};
 use crate::backend::Database;
 use crate::model::{Migration, MigrationState};
@@ -21,7 +21,7 @@ impl Runner<'_> {
     pub fn run<D: Database + ?Sized>(&self, db: &mut D) -> Result<Report, Error> {
         let t = self.tracking()?;
         self.check_target()?;
-        on(db, &t, async |s| self.apply_on(s).await)
+        self.on(db, &t, async |s| self.apply_on(s).await)
     }
 
     /// The whole run on a session.

@@ -1,7 +1,7 @@
 //! Read-only operations: status, verify, history and the dry run of an
 //! apply. None takes the lock or writes anything.
 
-use super::{on, Runner};
+use super::Runner;
 use crate::backend::Database;
 use crate::outcome::{status, Direction, Error, Event, Finding, Plan, PlannedStep, Status};
 
@@ -37,7 +37,7 @@ impl Runner<'_> {
     /// A database error, or an invalid table or schema name.
     pub fn status<D: Database + ?Sized>(&self, db: &mut D) -> Result<Status, Error> {
         let t = self.tracking()?;
-        let (rows, indexes) = on(db, &t, async |s| {
+        let (rows, indexes) = self.on(db, &t, async |s| {
             Ok((s.read_rows().await?, s.invalid_indexes().await?))
         })?;
         let mut status = status(self.migrations, &rows);
@@ -82,7 +82,7 @@ impl Runner<'_> {
         limit: usize,
     ) -> Result<Vec<Event>, Error> {
         let t = self.tracking()?;
-        on(db, &t, async |s| s.read_events(limit).await)
+        self.on(db, &t, async |s| s.read_events(limit).await)
     }
 
     /// What [`Runner::run`] would apply, with the exact SQL, executing
@@ -110,7 +110,7 @@ impl Runner<'_> {
     pub fn plan<D: Database + ?Sized>(&self, db: &mut D) -> Result<Plan, Error> {
         let t = self.tracking()?;
         self.check_target()?;
-        let rows = on(db, &t, async |s| s.read_applied(false).await)?;
+        let rows = self.on(db, &t, async |s| s.read_applied(false).await)?;
         let (pending, warnings) = self.check(&rows, &t, true)?;
         Ok(Plan {
             steps: pending

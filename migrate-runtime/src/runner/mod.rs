@@ -261,17 +261,27 @@ impl Runner<'_> {
     }
 }
 
-/// Runs `op` on a session over `db`'s driver, to completion: how every
-/// sync operation drives the one async protocol.
-fn on<D, T>(
-    db: &mut D,
-    t: &Tracking,
-    op: impl AsyncFnOnce(&mut Session<'_>) -> Result<T, Error>,
-) -> Result<T, Error>
-where
-    D: Database + ?Sized,
-{
-    let mut driver = db.driver();
-    let mut session = Session::new(&mut *driver, t);
-    block_on(op(&mut session))
+impl Runner<'_> {
+    /// Runs `op` on a session over `db`'s driver, to completion: how every
+    /// sync operation drives the one async protocol. While it runs, the
+    /// connection waits for other writers as long as the lock wait says
+    /// (SQLite's busy timeout), as it waits for the migration lock.
+    fn on<D, T>(
+        &self,
+        db: &mut D,
+        t: &Tracking,
+        op: impl AsyncFnOnce(&mut Session<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error>
+    where
+        D: Database + ?Sized,
+    {
+        let mut driver = db.driver();
+        let mut session = Session::new(&mut *driver, t);
+        block_on(async {
+            let before = session.wait_for_writers(self.lock_wait).await?;
+            let out = op(&mut session).await;
+            session.restore_wait(before).await;
+            out
+        })
+    }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::lock::locked;
-use super::{on, Runner};
+use super::Runner;
 use crate::backend::protocol::{Revert, Session};
 use crate::backend::Database;
 use crate::model::{Engine, HistoryRow, Migration, MigrationState, Span};
@@ -87,7 +87,7 @@ impl Runner<'_> {
         how: Rollback,
     ) -> Result<Report, Error> {
         let t = self.tracking()?;
-        on(db, &t, async |s| self.rollback_on(s, how).await)
+        self.on(db, &t, async |s| self.rollback_on(s, how).await)
     }
 
     /// What [`Runner::rollback`] would do, with the exact down SQL,
@@ -101,7 +101,7 @@ impl Runner<'_> {
         how: Rollback,
     ) -> Result<Plan, Error> {
         let t = self.tracking()?;
-        let (rows, engine) = on(db, &t, async |s| Ok((s.read_rows().await?, s.engine())))?;
+        let (rows, engine) = self.on(db, &t, async |s| Ok((s.read_rows().await?, s.engine())))?;
         let plan = self.plan_down(&rows, &t.display_name(), how, engine)?;
         let warnings = plan
             .blocked_by

@@ -2,7 +2,7 @@
 //! in its own transaction; only new or changed files run.
 
 use super::lock::locked;
-use super::{on, Runner};
+use super::Runner;
 use crate::backend::Database;
 use crate::model::MigrationState;
 use crate::outcome::{Error, Finding, SeedOutcome, SeedReport, SeededFile};
@@ -45,7 +45,7 @@ impl Runner<'_> {
             ));
         }
         let table = t.display_name();
-        on(db, &t, async |s| {
+        self.on(db, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {

@@ -249,7 +249,12 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
 #[test]
 fn waiting_longer_than_the_lock_wait_is_a_lock_timeout_that_changes_nothing() {
     let set = set_of(1, &[]);
-    let mut db = Double::new(Engine::Sqlite, |_| missing());
+    let mut db = Double::new(Engine::Sqlite, |sql| {
+        if sql.starts_with("PRAGMA busy_timeout") {
+            return Ok(vec![row("timeout", &[Some("5000")])]);
+        }
+        missing()
+    });
     db.locks = vec![false; 1000];
     let err = set
         .runner()
@@ -257,7 +262,18 @@ fn waiting_longer_than_the_lock_wait_is_a_lock_timeout_that_changes_nothing() {
         .run(&mut db)
         .unwrap_err();
     assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
-    assert_eq!(db.scripts().len(), 1, "only the read: {:?}", db.scripts());
+    let scripts = db.scripts();
+    let reads: Vec<&String> = scripts
+        .iter()
+        .filter(|s| !s.starts_with("PRAGMA"))
+        .collect();
+    assert_eq!(reads.len(), 1, "only the read: {scripts:?}");
+    // SQLite waits for other writers as long as for the lock, then as before.
+    assert_eq!(scripts[1], "PRAGMA busy_timeout = 0");
+    assert_eq!(
+        scripts.last().map(String::as_str),
+        Some("PRAGMA busy_timeout = 5000")
+    );
 }
 
 #[test]

@@ -151,6 +151,17 @@ impl<'t> Dialect<'t> {
         ))
     }
 
+    /// How long the connection waits for another writer, where the engine
+    /// has such a setting: the statement that reads it (in milliseconds).
+    pub(crate) fn busy_timeout(&self) -> Option<&'static str> {
+        (self.engine == Engine::Sqlite).then_some("PRAGMA busy_timeout")
+    }
+
+    /// Sets how long the connection waits for another writer.
+    pub(crate) fn set_busy_timeout(&self, ms: u128) -> String {
+        format!("PRAGMA busy_timeout = {}", ms.min(i32::MAX as u128))
+    }
+
     /// Where foreign keys must be turned off around a migration's
     /// transaction (SQLite: `PRAGMA foreign_keys` is a no-op inside one, so
     /// a table rebuild would cascade), the statements that read, turn off,

@@ -182,6 +182,36 @@ impl<'s> Session<'s> {
             .collect())
     }
 
+    /// Makes the connection wait up to `wait` for another writer (SQLite's
+    /// busy timeout), returning the setting it had, to restore.
+    pub(crate) async fn wait_for_writers(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Option<String>, Error> {
+        let Some(read) = self.sql.busy_timeout() else {
+            return Ok(None);
+        };
+        let rows = self
+            .db
+            .run(read)
+            .await
+            .map_err(self.db_error("reading the busy timeout"))?;
+        let before = rows.first().and_then(|r| r.get(0)).map(str::to_owned);
+        let set = self.sql.set_busy_timeout(wait.as_millis());
+        self.db
+            .run(&set)
+            .await
+            .map_err(self.db_error("setting the busy timeout"))?;
+        Ok(before)
+    }
+
+    /// Restores what [`Session::wait_for_writers`] changed.
+    pub(crate) async fn restore_wait(&mut self, before: Option<String>) {
+        if let Some(ms) = before.and_then(|ms| ms.parse::<u128>().ok()) {
+            let _ = self.db.run(&self.sql.set_busy_timeout(ms)).await;
+        }
+    }
+
     /// Tries once to take the migration lock.
     pub(crate) async fn try_lock(&mut self) -> Result<bool, Error> {
         let key = self.sql.t.lock_key;
