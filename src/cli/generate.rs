@@ -218,7 +218,7 @@ fn render(description: &str, a: &TemplateArgs) -> Result<(String, Option<String>
             let unique = if a.unique { "UNIQUE " } else { "" };
             (
                 format!(
-                    "{head}-- migrate:no-transaction\n-- Built concurrently: writes to {t} go on meanwhile. No IF NOT EXISTS:\n-- a failed build leaves an invalid index, which must be dropped, not skipped.\nCREATE {unique}INDEX CONCURRENTLY {index} ON {t} ({});\n",
+                    "{head}-- migrate:no-transaction\n-- Built concurrently: writes to {t} go on meanwhile. A failed build\n-- leaves an invalid index: drop it before running this again.\nCREATE {unique}INDEX CONCURRENTLY {index} ON {t} ({});\n",
                     cols.join(", ")
                 ),
                 Some(format!(
