@@ -163,7 +163,11 @@ pub enum Error {
     },
 
     /// A seed file failed; its transaction rolled back.
-    #[error("seed {file}{} failed: {message}", line.map_or_else(String::new, |l| format!(":{l}")))]
+    #[error(
+        "seed {file}{} failed: {message}{}",
+        line.map_or_else(String::new, |l| format!(":{l}")),
+        code.as_ref().map_or_else(String::new, |c| format!(" ({c})"))
+    )]
     #[non_exhaustive]
     SeedFailed {
         /// The seed file.

@@ -294,7 +294,12 @@ pub(crate) fn status(set: &Migrations, rows: &[HistoryRow]) -> Status {
     let plain: Vec<AppliedRow> = rows.iter().map(|r| r.row.clone()).collect();
     let (problems, pending) = examine(set, &plain, None);
     Status {
-        current_version: rows.last().map(|r| r.row.version),
+        // A half-applied migration is not the database's version.
+        current_version: rows
+            .iter()
+            .rev()
+            .find(|r| r.row.state == MigrationState::Applied)
+            .map(|r| r.row.version),
         latest_version: set.iter().last().map(Migration::version),
         pending: pending
             .iter()
@@ -323,7 +328,8 @@ pub(crate) fn status(set: &Migrations, rows: &[HistoryRow]) -> Status {
 }
 
 impl Status {
-    /// The newest applied version, if any.
+    /// The newest version applied and committed (not one left
+    /// `in_progress` or `failed`), if any.
     #[must_use]
     pub fn current_version(&self) -> Option<u64> {
         self.current_version
@@ -546,5 +552,25 @@ mod tests {
             findings[0].to_warning().is_some(),
             "out of order can be let pass"
         );
+    }
+
+    #[test]
+    fn the_current_version_is_the_newest_committed_one() {
+        let set = set();
+        let history = |state| crate::model::HistoryRow {
+            row: row(2, "sha256:b", state),
+            applied_at: String::new(),
+            execution_ms: None,
+            applied_by: None,
+            down_sql: None,
+        };
+        let first = crate::model::HistoryRow {
+            row: row(1, "sha256:a", MigrationState::Applied),
+            ..history(MigrationState::Applied)
+        };
+        let failed = status(&set, &[first.clone(), history(MigrationState::Failed)]);
+        assert_eq!(failed.current_version(), Some(1), "2 is half applied");
+        let done = status(&set, &[first, history(MigrationState::Applied)]);
+        assert_eq!(done.current_version(), Some(2));
     }
 }
