@@ -114,7 +114,12 @@ pub(crate) enum Format {
 #[derive(Debug, Subcommand)]
 pub(crate) enum DbCommand {
     /// Show the current version, pending and applied migrations, problems
-    Status,
+    Status {
+        /// Exit 1 when a migration is pending or a problem is found (a CI gate;
+        /// dbmate's `--exit-code` is accepted too)
+        #[arg(long, visible_alias = "exit-code")]
+        check: bool,
+    },
     /// Apply pending migrations
     Up {
         /// Apply up to and including this version
@@ -145,7 +150,11 @@ pub(crate) enum DbCommand {
         limit: usize,
     },
     /// Check the database against the migrations; exit 1 on any problem
-    Verify,
+    Verify {
+        /// Also exit 1 when a migration is pending (Flyway's validate does by default)
+        #[arg(long)]
+        pending: bool,
+    },
     /// Mark every migration up to VERSION applied without running it
     Baseline { version: u64 },
     /// Accept edited checksums and clear half-applied marks
@@ -167,12 +176,12 @@ impl DbCommand {
     /// The name, for messages.
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            DbCommand::Status => "status",
+            DbCommand::Status { .. } => "status",
             DbCommand::Up { .. } => "up",
             DbCommand::Down { .. } => "down",
             DbCommand::Redo { .. } => "redo",
             DbCommand::History { .. } => "history",
-            DbCommand::Verify => "verify",
+            DbCommand::Verify { .. } => "verify",
             DbCommand::Baseline { .. } => "baseline",
             DbCommand::Repair => "repair",
             DbCommand::Seed => "seed",

@@ -9,8 +9,9 @@ use super::config::Config;
 use super::connection::Target;
 use super::dry;
 use super::output::{Out, Paint};
+use super::status;
 use super::Failure;
-use crate::{AnyConnection, EventKind, MigrationState, Migrations, Report, Rollback, Runner};
+use crate::{AnyConnection, EventKind, Migrations, Report, Rollback, Runner};
 
 /// Runs a database subcommand; returns the exit code.
 pub(crate) fn run(
@@ -29,7 +30,7 @@ pub(crate) fn run(
     let read_only = global.dry_run
         || matches!(
             command,
-            DbCommand::Status | DbCommand::History { .. } | DbCommand::Verify
+            DbCommand::Status { .. } | DbCommand::History { .. } | DbCommand::Verify { .. }
         );
     let mut conn = target.open(read_only)?;
     let mut runner = set.runner();
@@ -50,7 +51,7 @@ pub(crate) fn run(
         dry: global.dry_run,
     };
     match *command {
-        DbCommand::Status => status(set, &cmd.runner, cmd.conn, cmd.out),
+        DbCommand::Status { check } => status::status(set, &cmd.runner, cmd.conn, cmd.out, check),
         DbCommand::Up { to } => cmd.up(to),
         DbCommand::Down { steps, to, all } => {
             let how = match (steps, to, all) {
@@ -62,7 +63,7 @@ pub(crate) fn run(
         }
         DbCommand::Redo { steps } => cmd.redo(steps),
         DbCommand::History { limit } => cmd.history(limit),
-        DbCommand::Verify => cmd.verify(),
+        DbCommand::Verify { pending } => status::verify(&cmd.runner, cmd.conn, cmd.out, pending),
         DbCommand::Baseline { version } => cmd.baseline(version),
         DbCommand::Repair => cmd.repair(),
         DbCommand::Seed => {
@@ -153,20 +154,6 @@ impl Cmd<'_> {
             &rows,
         );
         Ok(0)
-    }
-
-    fn verify(&mut self) -> Result<u8, Failure> {
-        let problems = self.runner.verify(self.conn)?;
-        let out = &mut *self.out;
-        out.document(&json!({ "ok": problems.is_empty(), "problems": problems }));
-        if problems.is_empty() {
-            out.line(&out.paint(Paint::Green, "ok: the database matches the migrations"));
-            return Ok(0);
-        }
-        for p in &problems {
-            out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
-        }
-        Ok(1)
     }
 
     fn baseline(&mut self, version: u64) -> Result<u8, Failure> {
@@ -316,65 +303,6 @@ fn apply(runner: &Runner<'_>, conn: &mut AnyConnection, out: &Out) -> Result<Rep
     Ok(result?)
 }
 
-fn status(
-    set: &Migrations,
-    runner: &Runner<'_>,
-    conn: &mut AnyConnection,
-    out: &Out,
-) -> Result<u8, Failure> {
-    let status = runner.status(conn)?;
-    out.document(&serde_json::to_value(&status).unwrap_or(Value::Null));
-    let show = |v: Option<u64>| v.map_or_else(|| "none".to_owned(), |v| v.to_string());
-    out.line(&format!(
-        "version {} of {} ({} pending)",
-        show(status.current_version()),
-        show(status.latest_version()),
-        status.pending().len()
-    ));
-    let mut rows = Vec::new();
-    for a in status.applied() {
-        let (state, paint) = match (a.state(), a.embedded()) {
-            (MigrationState::Applied, true) => ("applied", Paint::Green),
-            (MigrationState::Applied, false) => ("unknown", Paint::Red),
-            (other, _) => (other.as_str(), Paint::Red),
-        };
-        rows.push((
-            a.version(),
-            vec![
-                (a.version().to_string(), None),
-                (a.name().to_owned(), None),
-                (state.to_owned(), Some(paint)),
-                (a.applied_at().to_owned(), None),
-                (ms(a.execution_ms()), None),
-            ],
-        ));
-    }
-    for p in status.pending() {
-        let kind = if set.get(p.version()).is_some_and(crate::Migration::is_code) {
-            "pending (code)"
-        } else {
-            "pending"
-        };
-        rows.push((
-            p.version(),
-            vec![
-                (p.version().to_string(), None),
-                (p.name().to_owned(), None),
-                (kind.to_owned(), Some(Paint::Yellow)),
-                (String::new(), None),
-                (String::new(), None),
-            ],
-        ));
-    }
-    rows.sort_by_key(|r| r.0);
-    let rows: Vec<_> = rows.into_iter().map(|r| r.1).collect();
-    out.table(&["VERSION", "NAME", "STATE", "APPLIED AT", "TIME"], &rows);
-    for p in status.problems() {
-        out.line(&out.paint(Paint::Red, &format!("problem: {p}")));
-    }
-    Ok(0)
-}
-
 /// What a run did; a rollback that did nothing says so.
 fn print_report(report: &Report, rolling_back: bool, out: &Out) {
     let step = |version: u64, name: &str, d: std::time::Duration| json!({ "version": version, "name": name, "ms": d.as_secs_f64() * 1000.0 });
@@ -403,7 +331,7 @@ fn versions(list: &[u64]) -> Option<String> {
     (!shown.is_empty()).then(|| shown.join(", "))
 }
 
-fn ms(ms: Option<f64>) -> String {
+pub(crate) fn ms(ms: Option<f64>) -> String {
     ms.map_or_else(String::new, |ms| format!("{ms:.1} ms"))
 }
 

@@ -14,6 +14,7 @@ mod connection;
 mod dry;
 mod generate;
 mod output;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -9,4 +9,5 @@ mod generate;
 mod lifecycle;
 mod pipe;
 mod secrets;
+mod status;
 mod support;

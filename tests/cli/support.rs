@@ -154,3 +154,16 @@ pub fn on(dir: &Path, url: &str, args: &[&str], code: i32) -> Run {
     all.extend(["--database-url", url]);
     migrate(dir, &all).expect(code)
 }
+
+impl EngineDb {
+    /// Runs `sql` on the database directly (the SQLite file in `dir`).
+    pub fn execute(&self, dir: &Path, sql: &str) {
+        match &self._pg {
+            Some(pg) => pg.connect().batch_execute(sql).unwrap(),
+            None => migrate::rusqlite::Connection::open(dir.join("app.db"))
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+        }
+    }
+}
