@@ -88,6 +88,9 @@ pub static CONNECTION_LOST: Migrations = embed_migrations!("tests/fixtures/conne
 /// version.
 pub static BASIC_REPLACED: Migrations = embed_migrations!("tests/fixtures/basic_replaced");
 
+/// PostgreSQL: a migration that changes the session's `search_path`.
+pub static SEARCH_PATH: Migrations = embed_migrations!("tests/fixtures/search_path");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -357,3 +357,22 @@ fn a_lost_connection_says_the_outcome_is_unknown_instead_of_blaming_a_migration(
     let applied: Vec<u64> = status.applied().iter().map(|a| a.version()).collect();
     assert_eq!(applied, [1]);
 }
+
+#[test]
+fn a_migration_that_sets_the_search_path_does_not_lose_the_tracking_tables() {
+    // Found in issue 10: `SET search_path` in a migration made the
+    // bookkeeping fail with `relation "migrate_history" does not exist`.
+    let db = pg_db!("search_path");
+    let mut client = db.connect();
+    let report = SEARCH_PATH.run(&mut client).unwrap();
+    assert_eq!(report.applied().len(), 2);
+    let mut fresh = db.connect();
+    assert_eq!(
+        fresh.versions(),
+        [1, 2],
+        "the rows are in the schema the run began in"
+    );
+    assert!(SEARCH_PATH.run(&mut fresh).unwrap().is_up_to_date());
+    let status = SEARCH_PATH.runner().status(&mut fresh).unwrap();
+    assert!(status.is_up_to_date(), "{:?}", status.problems());
+}

@@ -109,14 +109,23 @@ impl Driver for Double {
         Box::pin(async move { out })
     }
 
-    fn try_lock(&mut self, _key: i64) -> Fut<'_, Result<bool, Error>> {
+    fn try_lock<'a>(
+        &'a mut self,
+        _key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
         self.log(Call::TryLock);
         let got = if self.locks.is_empty() {
             true
         } else {
             self.locks.remove(0)
         };
-        Box::pin(async move { Ok(got) })
+        let rows = if then.is_empty() {
+            Vec::new()
+        } else {
+            (self.respond)(then).unwrap_or_default()
+        };
+        Box::pin(async move { Ok((got, rows)) })
     }
 
     fn unlock<'a>(&'a mut self, _key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
@@ -159,8 +168,12 @@ impl Driver for Borrowed<'_> {
         self.0.run(sql)
     }
 
-    fn try_lock(&mut self, key: i64) -> Fut<'_, Result<bool, Error>> {
-        self.0.try_lock(key)
+    fn try_lock<'a>(
+        &'a mut self,
+        key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        self.0.try_lock(key, then)
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {

@@ -106,8 +106,14 @@ pub trait Driver: Send {
     fn run<'a>(&'a mut self, sql: &'a str) -> Fut<'a, Result<Vec<Row>, DbFailure>>;
 
     /// Tries once to take the migration lock `key`, without waiting and
-    /// without leaving a transaction open.
-    fn try_lock(&mut self, key: i64) -> Fut<'_, Result<bool, Error>>;
+    /// without leaving a transaction open, and runs `then` (empty for
+    /// nothing) in the same message where the database allows, returning
+    /// its rows.
+    fn try_lock<'a>(
+        &'a mut self,
+        key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>>;
 
     /// Runs `then` (empty for nothing) and releases the lock `key`, in one
     /// message where the database allows: the lock first, so that a failure

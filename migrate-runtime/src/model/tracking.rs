@@ -51,6 +51,18 @@ impl Tracking {
         })
     }
 
+    /// The same tables qualified by `schema` (the one they resolved to),
+    /// with the same lock key.
+    pub(crate) fn in_schema(&self, schema: &str) -> Self {
+        match Tracking::new(Some(schema), &self.table) {
+            Ok(t) => Tracking {
+                lock_key: self.lock_key,
+                ..t
+            },
+            Err(_) => self.clone(),
+        }
+    }
+
     /// The table's name for messages: `schema.table` or `table`.
     pub(crate) fn display_name(&self) -> String {
         match &self.schema {

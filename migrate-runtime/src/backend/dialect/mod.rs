@@ -8,6 +8,7 @@ mod postgres;
 mod tables;
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use self::postgres::APPLIED_MS;
@@ -15,10 +16,10 @@ use crate::model::{Engine, Migration, Tracking};
 use crate::outcome::EventKind;
 
 /// The SQL of one engine's tracking tables.
-#[derive(Clone, Copy)]
-pub(crate) struct Dialect<'t> {
+#[derive(Clone)]
+pub(crate) struct Dialect {
     pub(crate) engine: Engine,
-    pub(crate) t: &'t Tracking,
+    pub(crate) t: Arc<Tracking>,
 }
 
 /// The statements around a migration that changes tables other rows
@@ -69,9 +70,32 @@ pub(crate) enum Change<'a> {
     },
 }
 
-impl<'t> Dialect<'t> {
-    pub(crate) fn new(engine: Engine, t: &'t Tracking) -> Self {
-        Dialect { engine, t }
+impl Dialect {
+    pub(crate) fn new(engine: Engine, t: &Tracking) -> Self {
+        Dialect {
+            engine,
+            t: Arc::new(t.clone()),
+        }
+    }
+
+    /// The statement, sent with the first attempt at the lock, that names
+    /// the schema the tracking tables resolve to, where that can change
+    /// during a run (PostgreSQL without a configured schema: a migration
+    /// may `SET search_path`).
+    pub(crate) fn resolve_schema(&self) -> &'static str {
+        if self.pg() && self.t.schema.is_none() {
+            "SELECT current_schema()"
+        } else {
+            ""
+        }
+    }
+
+    /// This dialect with the tracking tables qualified by `schema`.
+    pub(crate) fn in_schema(&self, schema: &str) -> Self {
+        Dialect {
+            engine: self.engine,
+            t: Arc::new(self.t.in_schema(schema)),
+        }
     }
 
     fn pg(&self) -> bool {
@@ -212,7 +236,7 @@ impl<'t> Dialect<'t> {
         if self.pg() {
             postgres::begin_writes(self)
         } else {
-            tables::history_and_events(self.engine, self.t)
+            tables::history_and_events(self.engine, &self.t)
         }
     }
 
@@ -463,7 +487,7 @@ impl<'t> Dialect<'t> {
 
     /// Creates the seeds table if needed and reads what ran for `env`.
     pub(crate) fn read_seeds(&self, env: &str) -> String {
-        let create = tables::seeds(self.engine, self.t);
+        let create = tables::seeds(self.engine, &self.t);
         format!(
             "{create}\nSELECT file, checksum FROM {} WHERE env = {};",
             self.t.seeds,

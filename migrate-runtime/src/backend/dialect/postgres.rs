@@ -32,8 +32,8 @@ pub(super) fn start_clock() -> String {
 /// Creates what is missing, voids the cached digest for the writes to come,
 /// marks the session's writes as migrate's own and prepares the statement
 /// each migration's bookkeeping runs. Sent once, under the lock.
-pub(super) fn begin_writes(d: &Dialect<'_>) -> String {
-    let t = d.t;
+pub(super) fn begin_writes(d: &Dialect) -> String {
+    let t = &d.t;
     let schema = t.schema.as_deref().map_or_else(String::new, |s| {
         format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(s))
     });
@@ -86,7 +86,7 @@ PREPARE {RECORD} (bigint, text, text, text) AS
 /// Releases the lock first (a session lock is released even if what follows
 /// fails), then stores the final digest if the run succeeded, and undoes the
 /// session setup of [`begin_writes`] if it was done.
-pub(super) fn end_writes(d: &Dialect<'_>, digest: Option<&str>) -> String {
+pub(super) fn end_writes(d: &Dialect, digest: Option<&str>) -> String {
     let mut sql = String::new();
     if let Some(digest) = digest {
         sql.push_str(&format!(
@@ -116,8 +116,8 @@ fn server_digest(t: &Tracking) -> String {
 /// no edit by hand holds the state row (its trigger locks it). Each
 /// statement of the block sees what committed before it, so the digest is
 /// computed only once both are held.
-pub(super) fn refresh_digest(d: &Dialect<'_>) -> String {
-    let t = d.t;
+pub(super) fn refresh_digest(d: &Dialect) -> String {
+    let t = &d.t;
     format!(
         "DO $migrate$ DECLARE d text; BEGIN
     IF pg_try_advisory_xact_lock({key}) THEN
@@ -137,7 +137,7 @@ END $migrate$;\n",
 
 /// Records an applied migration and its event with the prepared statement
 /// (see [`begin_writes`]).
-pub(super) fn record_apply(d: &Dialect<'_>, m: &Migration) -> String {
+pub(super) fn record_apply(d: &Dialect, m: &Migration) -> String {
     format!(
         "EXECUTE {RECORD}({}, {}, {}, {});\n",
         m.version(),

@@ -51,14 +51,19 @@ impl Driver for Pg<'_> {
         Box::pin(async move { self.client.simple_query(sql).map(rows).map_err(failure) })
     }
 
-    fn try_lock(&mut self, key: i64) -> Fut<'_, Result<bool, Error>> {
+    fn try_lock<'a>(
+        &'a mut self,
+        key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
         Box::pin(async move {
-            let sql = format!("SELECT pg_try_advisory_lock({key})");
+            let sql = format!("SELECT pg_try_advisory_lock({key});\n{then}");
             let rows = self.client.simple_query(&sql).map(rows);
-            let rows = rows.map_err(|e| {
+            let mut rows = rows.map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            Ok(rows.first().and_then(|r| r.get(0)) == Some("t"))
+            let got = !rows.is_empty() && rows.remove(0).get(0) == Some("t");
+            Ok((got, rows))
         })
     }
 

@@ -30,7 +30,7 @@ pub(crate) enum Cache {
 /// A connection's driver and the tracking tables it works on.
 pub(crate) struct Session<'s> {
     db: &'s mut dyn Driver,
-    sql: Dialect<'s>,
+    sql: Dialect,
     /// Whether `begin_writes` set the session up (and `end_writes` must
     /// undo it).
     began: bool,
@@ -51,7 +51,7 @@ impl<'s> Session<'s> {
     }
 
     pub(crate) fn tracking(&self) -> &Tracking {
-        self.sql.t
+        &self.sql.t
     }
 
     fn db_error(&self, context: &'static str) -> impl FnOnce(DbFailure) -> Error {
@@ -215,7 +215,13 @@ impl<'s> Session<'s> {
     /// Tries once to take the migration lock.
     pub(crate) async fn try_lock(&mut self) -> Result<bool, Error> {
         let key = self.sql.t.lock_key;
-        self.db.try_lock(key).await
+        let then = self.sql.resolve_schema();
+        let (got, rows) = self.db.try_lock(key, then).await?;
+        if let (true, Some(schema)) = (got, rows.first().and_then(|r| r.get(0))) {
+            // From now on a migration's `SET search_path` cannot move them.
+            self.sql = self.sql.in_schema(schema);
+        }
+        Ok(got)
     }
 
     /// How many transactional migrations one [`Session::apply`] may take.

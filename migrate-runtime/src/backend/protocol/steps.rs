@@ -70,7 +70,7 @@ impl Session<'_> {
             [step] if step.migration.no_transaction() => {
                 let m = step.migration;
                 let subject = Subject::migration(m, &step.file, Direction::Up);
-                let (begin, sql) = (self.sql.mark_in_progress(m), self.sql);
+                let (begin, sql) = (self.sql.mark_in_progress(m), self.sql.clone());
                 let work = Work::Sql(m.up_sql(), Some(m.up_statements()));
                 self.outside(&subject, begin, work, step.timeouts(), &|ms| {
                     sql.mark_applied(m, ms)
@@ -110,7 +110,7 @@ impl Session<'_> {
     async fn apply_code(&mut self, step: &Step<'_>) -> Result<(), Error> {
         let m = step.migration;
         let subject = Subject::migration(m, &step.file, Direction::Up);
-        let sql = self.sql;
+        let sql = self.sql.clone();
         if m.no_transaction() {
             let begin = sql.mark_in_progress(m);
             let work = Work::Code(m, Direction::Up);

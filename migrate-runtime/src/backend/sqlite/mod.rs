@@ -45,34 +45,16 @@ impl Driver for Lite<'_> {
         Box::pin(async move { run(self.conn, sql).map_err(failure) })
     }
 
-    fn try_lock(&mut self, _key: i64) -> Fut<'_, Result<bool, Error>> {
+    fn try_lock<'a>(
+        &'a mut self,
+        _key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
         Box::pin(async move {
-            let path = match self.conn.path() {
-                Some(p) if !p.is_empty() => format!("{p}.migrate-lock"),
-                // An in-memory or temporary database is private to this
-                // connection: nobody else can migrate it.
-                _ => return Ok(true),
-            };
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .map_err(|source| Error::Io {
-                    context: "opening the migration lock file",
-                    source,
-                })?;
-            match file.try_lock() {
-                Ok(()) => {
-                    self.lock = Some(file);
-                    Ok(true)
-                }
-                Err(TryLockError::WouldBlock) => Ok(false),
-                Err(TryLockError::Error(source)) => Err(Error::Io {
-                    context: "locking the migration lock file",
-                    source,
-                }),
-            }
+            let got = self.lock_file()?;
+            let rows = run(self.conn, then)
+                .map_err(|e| failure(e).into_error(Engine::Sqlite, "taking the migration lock"))?;
+            Ok((got, rows))
         })
     }
 
@@ -96,6 +78,38 @@ impl Driver for Lite<'_> {
 
     fn code<'a>(&'a mut self, call: CodeCall<'a>) -> Fut<'a, Result<(), DbFailure>> {
         Box::pin(async move { code::run(self.conn, call) })
+    }
+}
+
+impl Lite<'_> {
+    /// Takes the lock file beside the database, if nobody holds it.
+    fn lock_file(&mut self) -> Result<bool, Error> {
+        let path = match self.conn.path() {
+            Some(p) if !p.is_empty() => format!("{p}.migrate-lock"),
+            // An in-memory or temporary database is private to this
+            // connection: nobody else can migrate it.
+            _ => return Ok(true),
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::Io {
+                context: "opening the migration lock file",
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.lock = Some(file);
+                Ok(true)
+            }
+            Err(TryLockError::WouldBlock) => Ok(false),
+            Err(TryLockError::Error(source)) => Err(Error::Io {
+                context: "locking the migration lock file",
+                source,
+            }),
+        }
     }
 }
 
