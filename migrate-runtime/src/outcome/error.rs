@@ -21,7 +21,7 @@ pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Error {
     /// An applied migration's file changed since it was applied.
     #[error(
-        "migration {version} ({file}) changed after it was applied: expected checksum {expected} (recorded when applied), found {found}"
+        "migration {version} ({file}) changed after it was applied: expected checksum {expected} (recorded when applied), found {found}; revert the edit and put the change in a new migration, or, if the edit changes nothing (a comment, formatting), accept it with `repair`"
     )]
     #[non_exhaustive]
     ChecksumMismatch {
@@ -59,7 +59,7 @@ pub enum Error {
     /// The database has a migration applied that this set does not contain:
     /// the database is ahead of the binary.
     #[error(
-        "migration {version} ({name}) is applied in the database but unknown to this set: the database is ahead of the binary"
+        "migration {version} ({name}) is applied in the database but this binary does not embed it: the database is ahead of the binary (deploy the newer one, or roll it back with `down`, which runs the down SQL stored when it was applied)"
     )]
     #[non_exhaustive]
     UnknownApplied {

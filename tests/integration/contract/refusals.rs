@@ -73,6 +73,11 @@ fn drift_is_refused_with_version_file_and_both_checksums(db: &Db) {
         message.contains(expected.as_str()) && message.contains(found.as_str()),
         "{message}"
     );
+    // Issue 10: the error says what to do.
+    assert!(
+        message.contains("new migration") && message.contains("`repair`"),
+        "{message}"
+    );
     assert_eq!(conn.snapshot(), before, "a refusal changes nothing");
 }
 
@@ -84,6 +89,11 @@ fn unknown_applied_version_is_refused(db: &Db) {
     assert!(
         matches!(&err, Error::UnknownApplied { version: 3, name, .. } if name == "record_boot"),
         "{err}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("binary") && message.contains("`down`"),
+        "says where the migration is and how to undo it: {message}"
     );
     assert_eq!(conn.snapshot(), before, "a refusal changes nothing");
 }
