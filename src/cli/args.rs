@@ -159,8 +159,15 @@ pub(crate) enum DbCommand {
     Baseline { version: u64 },
     /// Accept edited checksums and clear half-applied marks
     Repair,
-    /// Run the seed files of the environment (--env, default `development`)
-    Seed,
+    /// Run the seed files of `seeds/NAME/` that are new or changed
+    Seed {
+        /// The seed folder [default: the --env name, else `development`]
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        /// Run every seed file again, changed or not
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// A count of migrations: `0` is a usage error, not "nothing to do".
@@ -184,7 +191,7 @@ impl DbCommand {
             DbCommand::Verify { .. } => "verify",
             DbCommand::Baseline { .. } => "baseline",
             DbCommand::Repair => "repair",
-            DbCommand::Seed => "seed",
+            DbCommand::Seed { .. } => "seed",
         }
     }
 
@@ -196,6 +203,7 @@ impl DbCommand {
                 | DbCommand::Redo { .. }
                 | DbCommand::Repair
                 | DbCommand::Baseline { .. }
+                | DbCommand::Seed { .. }
         )
     }
 }

@@ -9,6 +9,7 @@ use super::config::Config;
 use super::connection::Target;
 use super::dry;
 use super::output::{Out, Paint};
+use super::seed;
 use super::status;
 use super::Failure;
 use crate::{AnyConnection, EventKind, Migrations, Report, Rollback, Runner};
@@ -66,9 +67,11 @@ pub(crate) fn run(
         DbCommand::Verify { pending } => status::verify(&cmd.runner, cmd.conn, cmd.out, pending),
         DbCommand::Baseline { version } => cmd.baseline(version),
         DbCommand::Repair => cmd.repair(),
-        DbCommand::Seed => {
-            let env = config.env.as_deref().unwrap_or("development");
-            cmd.seed(env)
+        DbCommand::Seed { ref name, force } => {
+            let env = seed::folder(name.as_deref(), config.env.as_deref());
+            let table = config.table.as_deref().unwrap_or("migrate_history");
+            let how = (env, cmd.dry, force);
+            seed::seed(set, &cmd.runner, cmd.conn, cmd.out, how, table)
         }
     }
 }
@@ -209,31 +212,6 @@ impl Cmd<'_> {
             self.out.line(&format!("{verb}: {f}"));
         }
         Ok(0)
-    }
-
-    fn seed(&mut self, env: &str) -> Result<u8, Failure> {
-        if self.dry {
-            let files: Vec<Value> = self
-                .set
-                .seeds(env)
-                .map(|s| json!({ "file": s.file(), "checksum": s.checksum(), "sql": s.sql() }))
-                .collect();
-            self.out
-                .document(&json!({ "dry_run": true, "env": env, "files": files }));
-            for s in self.set.seeds(env) {
-                self.out.line(&format!(
-                    "-- seed {} (runs if new or changed)\n{}",
-                    s.file(),
-                    s.sql().trim_end()
-                ));
-            }
-            return Ok(0);
-        }
-        let report = self.runner.seed(self.conn, env)?;
-        self.out
-            .document(&serde_json::to_value(&report).unwrap_or(Value::Null));
-        self.out.line(&report.to_string());
-        Ok(u8::from(report.has_failures()))
     }
 }
 

@@ -14,6 +14,7 @@ mod connection;
 mod dry;
 mod generate;
 mod output;
+mod seed;
 mod status;
 
 use std::path::PathBuf;
@@ -81,14 +82,22 @@ pub fn main() -> ExitCode {
 #[must_use]
 pub fn run_embedded(migrations: &Migrations, args: MigrateArgs) -> ExitCode {
     let mut out = Out::new(args.global.format);
-    let result = config::load(args.global.config.as_deref(), args.global.env.as_deref()).and_then(
-        |config| commands::run(migrations, &args.command, &args.global, &config, &mut out),
-    );
+    let seeding = matches!(args.command, args::DbCommand::Seed { .. });
+    let result = config::load(args.global.config.as_deref(), args.global.env.as_deref())
+        .map_err(|f| seed_hint(f, seeding, args.global.env.as_deref()))
+        .and_then(|config| {
+            commands::run(migrations, &args.command, &args.global, &config, &mut out)
+        });
     finish(&out, result)
 }
 
 fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
-    let config = config::load(cli.global.config.as_deref(), cli.global.env.as_deref())?;
+    let seeding = matches!(
+        cli.command,
+        StandaloneCommand::Db(args::DbCommand::Seed { .. })
+    );
+    let config = config::load(cli.global.config.as_deref(), cli.global.env.as_deref())
+        .map_err(|f| seed_hint(f, seeding, cli.global.env.as_deref()))?;
     let dir = cli
         .dir
         .clone()
@@ -111,6 +120,20 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             commands::run(&set, command, &cli.global, &config, out)
         }
     }
+}
+
+/// `--env` names a `migrate.toml` environment, also for `seed`: when the
+/// file has no such environment, says how to name just the seed folder.
+fn seed_hint(mut f: Failure, seeding: bool, env: Option<&str>) -> Failure {
+    if let (true, Some(env)) = (seeding, env) {
+        if f.message.contains("no environment") {
+            f.message.push_str(&format!(
+                "; --env chooses the migrate.toml environment: to run seeds/{env}/ with the \
+                 file's defaults, `migrate seed {env}`"
+            ));
+        }
+    }
+    f
 }
 
 /// Scans the folder, printing every problem.

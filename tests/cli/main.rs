@@ -9,5 +9,6 @@ mod generate;
 mod lifecycle;
 mod pipe;
 mod secrets;
+mod seeds;
 mod status;
 mod support;
