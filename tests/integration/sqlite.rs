@@ -148,3 +148,30 @@ fn a_runner_waits_for_another_writer_in_rollback_journal_mode() {
 fn a_runner_waits_for_another_writer_in_wal_mode() {
     waits_for_another_writer("WAL", "BEGIN IMMEDIATE");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_lock_file_is_private_and_never_a_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    // Found in issue 10: the lock file was created 0644 and a symbolic link
+    // planted in its place was followed.
+    let lite = LiteDb::new();
+    BASIC.run(&mut lite.connect()).unwrap();
+    let mut lock = lite.path().into_os_string();
+    lock.push(".migrate-lock");
+    let mode = std::fs::metadata(&lock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+
+    let other = LiteDb::new();
+    let target = other.path().with_file_name("planted-target");
+    let mut planted = other.path().into_os_string();
+    planted.push(".migrate-lock");
+    std::os::unix::fs::symlink(&target, &planted).unwrap();
+    let err = BASIC.run(&mut other.connect()).unwrap_err();
+    assert!(
+        matches!(&err, migrate::Error::Io { .. }) && err.to_string().contains("symbolic link"),
+        "{err}"
+    );
+    assert!(!target.exists(), "the link was not followed");
+    assert!(other.connect().versions().is_empty(), "nothing ran");
+}

@@ -20,6 +20,12 @@ use super::{CodeCall, Database, DbFailure, Driver, Fut, Position, Row};
 use crate::model::Engine;
 use crate::outcome::{Error, ErrorCode};
 
+/// What opening a symbolic link with `O_NOFOLLOW` fails with.
+#[cfg(unix)]
+const ELOOP: i32 = libc::ELOOP;
+#[cfg(not(unix))]
+const ELOOP: i32 = -1;
+
 impl Database for Connection {}
 
 impl super::private::Sealed for Connection {
@@ -90,15 +96,23 @@ impl Lite<'_> {
             // connection: nobody else can migrate it.
             _ => return Ok(true),
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| Error::Io {
-                context: "opening the migration lock file",
-                source,
-            })?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Readable by its owner only, and never through a link planted
+            // where the lock file goes.
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options.open(&path).map_err(|source| Error::Io {
+            context: if source.raw_os_error() == Some(ELOOP) {
+                "opening the migration lock file, which is a symbolic link (refused: remove it)"
+            } else {
+                "opening the migration lock file"
+            },
+            source,
+        })?;
         match file.try_lock() {
             Ok(()) => {
                 self.lock = Some(file);
