@@ -51,6 +51,11 @@ pub(crate) struct Config {
 /// `path`, or `migrate.toml` in the current directory when present.
 pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Failure> {
     let _ = dotenvy::dotenv();
+    // Relative paths of a file given with --config are the file's folder's.
+    let base = path
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let (file, shown) = match path {
         Some(p) => (
             Some(std::fs::read_to_string(p).map_err(|e| {
@@ -63,13 +68,12 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
             "migrate.toml".to_owned(),
         ),
     };
-    let file: File = match file {
-        Some(text) => toml::from_str(&text)
-            .map_err(|e| Failure::usage(format!("{shown}: {}", e.message())))?,
-        None => File::default(),
-    };
+    let text = file.unwrap_or_default();
+    let file: File = toml::from_str(&text).map_err(|e| toml_error(&shown, &text, &e))?;
+    let at = |section: Option<&str>, key: &str| locate(&shown, &text, section, key);
     let mut settings = file.defaults.clone();
     let mut url_from_env = false;
+    let mut section_name = None;
     if let Some(name) = env {
         // Without a config file, an environment only names the seeds.
         if !file.environments.is_empty() || path.is_some() {
@@ -85,6 +89,7 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
                 )));
             };
             let s = section.clone();
+            section_name = Some(format!("environments.{name}"));
             url_from_env = s.database_url.is_some();
             settings = Settings {
                 database_url: s.database_url.or(settings.database_url),
@@ -101,8 +106,11 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
             .map(|v| {
                 migrate_runtime::parse_duration(&v).ok_or_else(|| {
                     Failure::usage(format!(
-                        "{shown}: {key} `{v}` is not a duration such as 500ms, 5s or 2min"
+                        "{}: {key} `{v}` is not a duration such as 500ms, 5s or 2min",
+                        at(section_name.as_deref(), key)
                     ))
+                    .with("kind", "config")
+                    .with("key", key)
                 })
             })
             .transpose()
@@ -111,16 +119,109 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
         env: env.map(str::to_owned),
         database_url: settings
             .database_url
-            .map(|u| interpolate(&u))
+            .map(|u| interpolate(&u).map(|u| beside(&base, u)))
             .transpose()
-            .map_err(|e| Failure::usage(format!("{shown}: database_url: {e}")))?,
+            .map_err(|e| {
+                let place = at(section_name.as_deref(), "database_url");
+                Failure::usage(format!("{place}: database_url: {e}"))
+                    .with("kind", "config")
+                    .with("key", "database_url")
+            })?,
         url_from_env,
-        migrations: settings.migrations,
+        migrations: settings.migrations.map(|m| base.join(m)),
         table: settings.table,
         lock_timeout: duration("lock_timeout", settings.lock_timeout)?,
         statement_timeout: duration("statement_timeout", settings.statement_timeout)?,
         protected: settings.protected.unwrap_or(false),
     })
+}
+
+/// A relative `sqlite:PATH` of the file taken from `base`, its folder.
+fn beside(base: &Path, url: String) -> String {
+    let Some(path) = super::connection::sqlite_path(&url) else {
+        return url;
+    };
+    if base.as_os_str().is_empty() || path.starts_with(':') || Path::new(path).is_absolute() {
+        return url;
+    }
+    format!("sqlite:{}", base.join(path).display())
+}
+
+/// A parse error of the file: where (line, column) and which key.
+fn toml_error(shown: &str, text: &str, e: &toml::de::Error) -> Failure {
+    let message = e.message().trim_end();
+    let Some(span) = e.span() else {
+        return Failure::usage(format!("{shown}: {message}")).with("kind", "config");
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    let key = key_at(text, line);
+    let shown_key = key
+        .as_deref()
+        .map_or_else(String::new, |k| format!(" (key `{k}`)"));
+    Failure::usage(format!("{shown}:{line}:{column}: {message}{shown_key}"))
+        .with("kind", "config")
+        .with("file", shown)
+        .with("line", line)
+        .with("column", column)
+        .with("key", key)
+}
+
+/// The dotted key set on `line` (1-based): `environments.prod.protected`,
+/// or the table a `[header]` line opens.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?.trim();
+    let header = |l: &str| {
+        let l = l.trim();
+        (l.starts_with('[') && l.contains(']'))
+            .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+    };
+    if let Some(h) = header(here) {
+        return Some(h);
+    }
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let table = lines[..line - 1].iter().rev().find_map(|l| header(l));
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_owned(),
+    })
+}
+
+/// `FILE:LINE` of `key` in `section` (else at the top level), or `FILE`.
+fn locate(shown: &str, text: &str, section: Option<&str>, key: &str) -> String {
+    let mut table: Option<String> = None;
+    let mut top = None;
+    let mut inside = None;
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.starts_with('[') {
+            table = Some(l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+            continue;
+        }
+        let Some((k, _)) = l.split_once('=') else {
+            continue;
+        };
+        if k.trim().trim_matches('"') != key {
+            continue;
+        }
+        match (&table, section) {
+            (None, _) => top = top.or(Some(i + 1)),
+            (Some(t), Some(s)) if t == s => inside = inside.or(Some(i + 1)),
+            _ => {}
+        }
+    }
+    inside
+        .or(top)
+        .map_or_else(|| shown.to_owned(), |n| format!("{shown}:{n}"))
 }
 
 /// Replaces `${VAR}` and `${VAR:-default}` with the environment's values.

@@ -32,7 +32,13 @@ impl Target {
     /// Reads the text. Errors never show it: it may hold a password.
     pub(crate) fn parse(text: &str) -> Result<Target, Failure> {
         let text = text.trim();
-        if text.starts_with("sqlite:") {
+        if let Some(path) = sqlite_path(text) {
+            if path.split('?').next().unwrap_or_default().trim().is_empty() {
+                return Err(Failure::usage(
+                    "`sqlite:` names no file: write sqlite:PATH (sqlite:app.db, \
+                     sqlite:/var/lib/app.db) or sqlite::memory:",
+                ));
+            }
             return Ok(Target::Sqlite(text.to_owned()));
         }
         let url = text.starts_with("postgres://") || text.starts_with("postgresql://");
@@ -112,6 +118,12 @@ impl Target {
             Target::Sqlite(url) => AnyConnection::open(url).map_err(|e| failed(&e)),
         }
     }
+}
+
+/// The path of a `sqlite:PATH` or `sqlite://PATH` URL.
+pub(crate) fn sqlite_path(text: &str) -> Option<&str> {
+    text.strip_prefix("sqlite://")
+        .or_else(|| text.strip_prefix("sqlite:"))
 }
 
 /// The scheme of a text that looks like a URL of another database.

@@ -174,7 +174,7 @@ fn show(
         },
     });
     if let Some(stop) = &stop {
-        doc["error"] = Value::String(stop.message.clone());
+        doc["error"] = stop.json();
     }
     out.document(&doc);
     if steps.is_empty() && stop.is_none() {

@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod connection;
 mod dry;
+mod failure;
 mod generate;
 mod output;
 mod seed;
@@ -27,53 +28,58 @@ use crate::Migrations;
 pub use args::MigrateArgs;
 
 use args::{Standalone, StandaloneCommand};
+pub(crate) use failure::Failure;
 use output::Out;
-
-/// Why a command stopped, and its exit code.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    code: u8,
-    message: String,
-    /// Whether the JSON document was already written.
-    documented: bool,
-}
-
-impl Failure {
-    /// A usage, configuration or validation error: exit code 2.
-    pub(crate) fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            code: 2,
-            message: message.into(),
-            documented: false,
-        }
-    }
-
-    /// A migration or database error: exit code 1.
-    pub(crate) fn failed(message: impl Into<String>) -> Failure {
-        Failure {
-            code: 1,
-            message: message.into(),
-            documented: false,
-        }
-    }
-}
-
-impl From<crate::Error> for Failure {
-    fn from(e: crate::Error) -> Failure {
-        match e {
-            crate::Error::InvalidOption { .. } => Failure::usage(e.to_string()),
-            _ => Failure::failed(e.to_string()),
-        }
-    }
-}
 
 /// The standalone tool's `main`: parses the command line and runs it.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Standalone::parse();
+    let cli = Standalone::try_parse().unwrap_or_else(|e| suggest(e).exit());
     let mut out = Out::new(cli.global.format);
     let result = standalone(cli, &mut out);
     finish(&out, result)
+}
+
+/// The subcommands other tools' users type, and ours that do it.
+const OTHER_NAMES: &[(&str, &str, &str)] = &[
+    ("apply", "up", "yoyo's `apply`"),
+    (
+        "migrate",
+        "up",
+        "`migrate` (Django, Knex's `migrate:latest`)",
+    ),
+    ("latest", "up", "Knex's `migrate:latest`"),
+    ("upgrade", "up", "Alembic's `upgrade head`"),
+    ("rollback", "down", "yoyo's and Knex's `rollback`"),
+    ("downgrade", "down", "Alembic's `downgrade -1`"),
+    ("info", "status", "Flyway's `info`"),
+    ("current", "status", "Alembic's `current`"),
+    ("validate", "verify", "Flyway's `validate`"),
+];
+
+/// An unknown subcommand that another tool has: the tip names ours.
+fn suggest(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return e;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return e;
+    };
+    // Knex's `migrate:rollback` is a rollback: the part after `:` first.
+    let word = word.to_ascii_lowercase();
+    let (before, after) = word.split_once(':').unwrap_or((&word, ""));
+    let found = [after, before]
+        .iter()
+        .find_map(|w| OTHER_NAMES.iter().find(|(name, ..)| name == w));
+    if let Some((_, ours, theirs)) = found {
+        let tip = format!("for {theirs}, use `migrate {ours}` (see `migrate {ours} --help`)");
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![tip.into()]),
+        );
+    }
+    e
 }
 
 /// Runs the `migrate` subcommands of a service binary on the migrations it
@@ -184,7 +190,7 @@ fn finish(out: &Out, result: Result<u8, Failure>) -> ExitCode {
         },
         Err(f) => {
             if !f.documented {
-                out.document(&serde_json::json!({ "error": f.message }));
+                out.document(&serde_json::json!({ "error": f.json() }));
             }
             out.note(&format!("error: {}", f.message));
             ExitCode::from(f.code)

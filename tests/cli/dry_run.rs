@@ -65,7 +65,10 @@ fn irreversible(dir: &std::path::Path, url: &str, engine: &str) {
             .collect();
         assert_eq!(steps(&json), expected, "{engine} {args:?}: {json}");
         assert!(
-            json["error"].as_str().unwrap().contains("irreversible"),
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("irreversible"),
             "{json}"
         );
         assert_eq!(

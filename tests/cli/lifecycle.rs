@@ -133,7 +133,7 @@ fn every_subcommand_on_postgres_without_printing_the_password() {
         &["status", "--format", "json", "--database-url", &missing],
     )
     .expect(1);
-    assert!(r.json()["error"]
+    assert!(r.json()["error"]["message"]
         .as_str()
         .unwrap()
         .contains("no_such_database"));

@@ -7,6 +7,7 @@ mod dry_run;
 mod embedded;
 mod generate;
 mod lifecycle;
+mod messages;
 mod pipe;
 mod secrets;
 mod seeds;

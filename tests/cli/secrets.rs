@@ -224,7 +224,10 @@ fn check(form: &Form, dir: &std::path::Path, ok: &Target) {
         let conn = form.write(&target);
         let text = on(dir, &conn, &["status"], 1);
         let json = on(dir, &conn, &["up", "--format", "json"], 1);
-        let error = json.json()["error"].as_str().unwrap_or_default().to_owned();
+        let error = json.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         for (r, shown) in [(&text.stderr, "text"), (&error, "JSON")] {
             assert!(
                 r.contains("cannot connect to ") && r.contains("***"),
