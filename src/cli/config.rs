@@ -149,7 +149,7 @@ fn beside(base: &Path, url: String) -> String {
 
 /// A parse error of the file: where (line, column) and which key.
 fn toml_error(shown: &str, text: &str, e: &toml::de::Error) -> Failure {
-    let message = e.message().trim_end();
+    let message = e.message().trim_end().replace('\n', "; ");
     let Some(span) = e.span() else {
         return Failure::usage(format!("{shown}: {message}")).with("kind", "config");
     };

@@ -72,6 +72,11 @@ fn config_errors_give_the_line_and_the_key() {
         "{}",
         r.stderr
     );
+    // A syntax error: one line, with where.
+    std::fs::write(dir.join("migrate.toml"), "[environments.prod\n").unwrap();
+    let r = migrate(dir, &["status"]).expect(2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("migrate.toml:1:"), "{}", r.stderr);
 }
 
 #[test]
