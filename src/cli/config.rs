@@ -71,36 +71,7 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
     let text = file.unwrap_or_default();
     let file: File = toml::from_str(&text).map_err(|e| toml_error(&shown, &text, &e))?;
     let at = |section: Option<&str>, key: &str| locate(&shown, &text, section, key);
-    let mut settings = file.defaults.clone();
-    let mut url_from_env = false;
-    let mut section_name = None;
-    if let Some(name) = env {
-        // Without a config file, an environment only names the seeds.
-        if !file.environments.is_empty() || path.is_some() {
-            let Some(section) = file.environments.get(name) else {
-                let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
-                return Err(Failure::usage(format!(
-                    "{shown}: no environment `{name}` (environments: {})",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
-            };
-            let s = section.clone();
-            section_name = Some(format!("environments.{name}"));
-            url_from_env = s.database_url.is_some();
-            settings = Settings {
-                database_url: s.database_url.or(settings.database_url),
-                migrations: s.migrations.or(settings.migrations),
-                table: s.table.or(settings.table),
-                lock_timeout: s.lock_timeout.or(settings.lock_timeout),
-                statement_timeout: s.statement_timeout.or(settings.statement_timeout),
-                protected: s.protected.or(settings.protected),
-            };
-        }
-    }
+    let (settings, url_from_env, section_name) = choose(&file, env, path.is_some(), &shown)?;
     let duration = |key: &str, value: Option<String>| -> Result<Option<Duration>, Failure> {
         value
             .map(|v| {
@@ -134,6 +105,47 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
         statement_timeout: duration("statement_timeout", settings.statement_timeout)?,
         protected: settings.protected.unwrap_or(false),
     })
+}
+
+/// The file's defaults overridden by environment `env`'s section: the
+/// settings, whether the URL is the section's, and the section's name.
+fn choose(
+    file: &File,
+    env: Option<&str>,
+    explicit: bool,
+    shown: &str,
+) -> Result<(Settings, bool, Option<String>), Failure> {
+    let mut settings = file.defaults.clone();
+    let mut url_from_env = false;
+    let mut section_name = None;
+    if let Some(name) = env {
+        // Without a config file, an environment only names the seeds.
+        if !file.environments.is_empty() || explicit {
+            let Some(section) = file.environments.get(name) else {
+                let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
+                return Err(Failure::usage(format!(
+                    "{shown}: no environment `{name}` (environments: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            };
+            let s = section.clone();
+            section_name = Some(format!("environments.{name}"));
+            url_from_env = s.database_url.is_some();
+            settings = Settings {
+                database_url: s.database_url.or(settings.database_url),
+                migrations: s.migrations.or(settings.migrations),
+                table: s.table.or(settings.table),
+                lock_timeout: s.lock_timeout.or(settings.lock_timeout),
+                statement_timeout: s.statement_timeout.or(settings.statement_timeout),
+                protected: s.protected.or(settings.protected),
+            };
+        }
+    }
+    Ok((settings, url_from_env, section_name))
 }
 
 /// A relative `sqlite:PATH` of the file taken from `base`, its folder.
