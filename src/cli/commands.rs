@@ -69,9 +69,8 @@ pub(crate) fn run(
         DbCommand::Repair => cmd.repair(),
         DbCommand::Seed { ref name, force } => {
             let env = seed::folder(name.as_deref(), config.env.as_deref());
-            let table = config.table.as_deref().unwrap_or("migrate_history");
             let how = (env, cmd.dry, force);
-            seed::seed(set, &cmd.runner, cmd.conn, cmd.out, how, table)
+            seed::seed(set, &cmd.runner, cmd.conn, cmd.out, how)
         }
     }
 }

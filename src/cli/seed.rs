@@ -3,9 +3,9 @@
 //! The seed folder is the positional NAME, else the `--env` name, else
 //! `development`; `--env` keeps choosing the `migrate.toml` environment
 //! (database, protection), so `migrate seed dev --env staging` seeds the
-//! staging database with `seeds/dev/`. `--force` forgets the records of
-//! the folder's files first, so every file runs again (after `down --all`
-//! and `up` left the tables empty).
+//! staging database with `seeds/dev/`. `--force` runs every file of the
+//! folder again, under the lock (after `down --all` and `up` left the
+//! tables empty, say).
 
 use serde_json::{json, Value};
 
@@ -26,7 +26,6 @@ pub(crate) fn seed(
     conn: &mut AnyConnection,
     out: &Out,
     (env, dry, force): (&str, bool, bool),
-    table: &str,
 ) -> Result<u8, Failure> {
     if dry {
         let when = if force {
@@ -48,55 +47,12 @@ pub(crate) fn seed(
         }
         return Ok(0);
     }
-    if force && set.seeds(env).next().is_some() {
-        let forgotten = forget(conn, table, env)?;
-        out.note(&format!(
-            "--force: forgot {forgotten} seed record(s) of `{env}`; every file runs again"
-        ));
-    }
-    let report = runner.seed(conn, env)?;
+    let report = if force {
+        runner.reseed(conn, env)?
+    } else {
+        runner.seed(conn, env)?
+    };
     out.document(&serde_json::to_value(&report).unwrap_or(Value::Null));
     out.line(&report.to_string());
     Ok(u8::from(report.has_failures()))
-}
-
-/// Deletes the seed records of `env` (none when the seeds table does not
-/// exist yet); returns how many there were.
-fn forget(conn: &mut AnyConnection, table: &str, env: &str) -> Result<u64, Failure> {
-    let seeds = format!("{table}_seeds");
-    let quoted = format!("\"{}\"", seeds.replace('"', "\"\""));
-    let failed = |e: &dyn std::fmt::Display| {
-        Failure::failed(format!("--force: cannot forget the seed records: {e}"))
-    };
-    match conn {
-        AnyConnection::Postgres(client) => {
-            let exists: bool = client
-                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&quoted])
-                .map_err(|e| failed(&e))?
-                .get(0);
-            if !exists {
-                return Ok(0);
-            }
-            client
-                .execute(&format!("DELETE FROM {quoted} WHERE env = $1"), &[&env])
-                .map_err(|e| failed(&e))
-        }
-        AnyConnection::Sqlite(c) => {
-            let exists: bool = c
-                .query_row(
-                    "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                    [&seeds],
-                    |r| r.get(0),
-                )
-                .map_err(|e| failed(&e))?;
-            if !exists {
-                return Ok(0);
-            }
-            c.execute(&format!("DELETE FROM {quoted} WHERE env = ?1"), [env])
-                .map(|n| n as u64)
-                .map_err(|e| failed(&e))
-        }
-        #[allow(unreachable_patterns)]
-        _ => Err(Failure::usage("--force: this database is not supported")),
-    }
 }

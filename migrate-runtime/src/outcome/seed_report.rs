@@ -33,6 +33,9 @@ pub enum SeedOutcome {
     Changed,
     /// Not run: it ran before with the same checksum.
     Unchanged,
+    /// Run again although unchanged: the run was forced
+    /// ([`Runner::reseed`](crate::Runner::reseed)).
+    Forced,
     /// Failed and rolled back; the other files still ran.
     Failed,
 }
@@ -83,6 +86,7 @@ impl fmt::Display for SeedOutcome {
             SeedOutcome::New => "applied (new)",
             SeedOutcome::Changed => "applied again (changed)",
             SeedOutcome::Unchanged => "unchanged, skipped",
+            SeedOutcome::Forced => "applied again (forced)",
             SeedOutcome::Failed => "failed, rolled back",
         })
     }

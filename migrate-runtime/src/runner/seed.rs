@@ -35,6 +35,25 @@ impl Runner<'_> {
     /// unfinished; a lock timeout or a database error. A failing seed file
     /// is not an error of the call: see [`SeedReport::has_failures`].
     pub fn seed<D: Database + ?Sized>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
+        self.seed_files(db, env, false)
+    }
+
+    /// As [`Runner::seed`], but every file of `env` runs, also those that
+    /// ran before unchanged ([`SeedOutcome::Forced`]): after the tables
+    /// they fill were rolled back and applied again, say.
+    ///
+    /// # Errors
+    /// As [`Runner::seed`].
+    pub fn reseed<D: Database + ?Sized>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
+        self.seed_files(db, env, true)
+    }
+
+    fn seed_files<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        env: &str,
+        force: bool,
+    ) -> Result<SeedReport, Error> {
         let t = self.tracking()?;
         let set = self.migrations;
         let seeds: Vec<_> = set.seeds(env).collect();
@@ -62,6 +81,7 @@ impl Runner<'_> {
                 let mut files = Vec::with_capacity(seeds.len());
                 for seed in seeds {
                     let outcome = match done.get(seed.file()) {
+                        Some(sum) if sum == seed.checksum() && force => SeedOutcome::Forced,
                         Some(sum) if sum == seed.checksum() => SeedOutcome::Unchanged,
                         Some(_) => SeedOutcome::Changed,
                         None => SeedOutcome::New,

@@ -1,5 +1,6 @@
 //! Seed data: name order, a transaction per file, only new or changed
-//! files run again, a failing file rolls back alone.
+//! files run again (every file with `reseed`), a failing file rolls back
+//! alone.
 
 use migrate::{Error, SeedOutcome};
 
@@ -8,6 +9,30 @@ use crate::support::*;
 
 contract! {
     seeds_run_once_per_change_and_failures_roll_back_alone,
+    reseed_runs_every_file_again,
+}
+
+fn reseed_runs_every_file_again(db: &Db) {
+    // Issue 10: after `down --all` and `up` emptied the tables, the seeds
+    // were "unchanged, skipped"; `reseed` runs them all again.
+    let mut conn = db.open();
+    SEEDED.run(&mut conn).unwrap();
+    SEEDED.runner().seed(&mut conn, "dev").unwrap();
+    conn.execute_sql("DELETE FROM a");
+    let forced = SEEDED.runner().reseed(&mut conn, "dev").unwrap();
+    assert!(
+        forced
+            .files()
+            .iter()
+            .all(|f| f.outcome() == SeedOutcome::Forced),
+        "{forced}"
+    );
+    assert_eq!(conn.count("SELECT count(*) FROM a"), 2, "the rows are back");
+    let again = SEEDED.runner().seed(&mut conn, "dev").unwrap();
+    assert!(again
+        .files()
+        .iter()
+        .all(|f| f.outcome() == SeedOutcome::Unchanged));
 }
 
 fn outcomes(report: &migrate::SeedReport) -> Vec<(&str, SeedOutcome)> {
