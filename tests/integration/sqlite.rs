@@ -175,3 +175,38 @@ fn the_lock_file_is_private_and_never_a_planted_link() {
     assert!(!target.exists(), "the link was not followed");
     assert!(other.connect().versions().is_empty(), "nothing ran");
 }
+
+#[test]
+fn a_sqlite_url_takes_options_and_needs_a_file() {
+    // Found in issue 10: `sqlite:app.db?mode=ro` opened a file named
+    // `app.db?mode=ro`, and `sqlite:` opened an unnamed database.
+    let lite = LiteDb::new();
+    BASIC.run(&mut lite.connect()).unwrap();
+    let url = format!("sqlite:{}?mode=ro", lite.path().display());
+    let mut read_only = AnyConnection::open(&url).unwrap();
+    assert!(BASIC
+        .runner()
+        .status(&mut read_only)
+        .unwrap()
+        .is_up_to_date());
+    // A write through a read-only URL fails (an empty database: nothing
+    // applied, so the run has to write).
+    let empty = LiteDb::new();
+    drop(empty.connect());
+    let url = format!("sqlite:{}?mode=ro", empty.path().display());
+    let err = BASIC
+        .run(&mut AnyConnection::open(&url).unwrap())
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("ReadOnly"), "{err:?}");
+    let named = lite.path().with_file_name("test.db?mode=ro");
+    assert!(!named.exists(), "no file named after the options");
+    for empty in ["sqlite:", "sqlite://", "sqlite:?mode=ro"] {
+        assert!(
+            matches!(
+                AnyConnection::open(empty),
+                Err(migrate::Error::InvalidOption { .. })
+            ),
+            "{empty}"
+        );
+    }
+}

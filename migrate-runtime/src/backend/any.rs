@@ -10,7 +10,8 @@ use crate::outcome::Error;
 
 /// A connection to whichever database a URL names, for tools that learn
 /// it at run time: `postgres://…` (or `postgresql://…`), or `sqlite:PATH`
-/// (or `sqlite://PATH`, `sqlite::memory:`). Runs migrations like the
+/// (or `sqlite://PATH`, `sqlite::memory:`; SQLite's URI parameters after
+/// `?`, as in `sqlite:app.db?mode=ro`). Runs migrations like the
 /// connection it holds.
 ///
 /// ```no_run
@@ -89,11 +90,24 @@ impl AnyConnection {
     }
 
     #[cfg(feature = "sqlite")]
-    fn sqlite(path: &str, read_only: bool) -> Result<Self, Error> {
+    fn sqlite(url_path: &str, read_only: bool) -> Result<Self, Error> {
+        use rusqlite::OpenFlags;
+        // `sqlite:app.db?mode=ro`: what follows `?` are SQLite's URI
+        // parameters, not part of the file name.
+        let (path, options) = url_path.split_once('?').unwrap_or((url_path, ""));
+        if path.is_empty() {
+            return Err(Error::invalid_option(
+                "database URL",
+                "a sqlite: URL needs a file (sqlite:app.db) or sqlite::memory:",
+            ));
+        }
         let opened = if path == ":memory:" || (read_only && !std::path::Path::new(path).exists()) {
             rusqlite::Connection::open_in_memory()
-        } else {
+        } else if options.is_empty() {
             rusqlite::Connection::open(path)
+        } else {
+            let flags = OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI;
+            rusqlite::Connection::open_with_flags(format!("file:{path}?{options}"), flags)
         };
         opened
             .map(AnyConnection::Sqlite)
