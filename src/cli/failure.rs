@@ -124,7 +124,10 @@ fn fields(e: &Error) -> Vec<(&'static str, Value)> {
             "irreversible",
             vec![("version", json!(version)), ("name", json!(name))],
         ),
-        Error::ConnectionLost { first, .. } => ("connection_lost", vec![("version", json!(first))]),
+        Error::ConnectionLost { first, .. } => (
+            "connection_lost",
+            vec![("version", json!(first)), ("code", code(e.code().as_ref()))],
+        ),
         Error::SeedFailed {
             file,
             line,
@@ -145,7 +148,7 @@ fn fields(e: &Error) -> Vec<(&'static str, Value)> {
         Error::LockTimeout { .. } => ("lock_timeout", Vec::new()),
         Error::InvalidOption { .. } => ("invalid_option", Vec::new()),
         Error::UnexpectedTracking { .. } => ("unexpected_tracking", Vec::new()),
-        Error::Database { .. } => ("database", Vec::new()),
+        Error::Database { .. } => ("database", vec![("code", code(e.code().as_ref()))]),
         Error::Io { .. } => ("io", Vec::new()),
         _ => ("failed", Vec::new()),
     };

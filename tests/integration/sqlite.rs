@@ -198,6 +198,12 @@ fn a_sqlite_url_takes_options_and_needs_a_file() {
         .run(&mut AnyConnection::open(&url).unwrap())
         .unwrap_err();
     assert!(format!("{err:?}").contains("ReadOnly"), "{err:?}");
+    // Its code, from the driver's error (SQLITE_READONLY is 8).
+    assert!(
+        matches!(err.code(), Some(migrate::ErrorCode::Sqlite(c)) if c & 0xff == 8),
+        "{:?}",
+        err.code()
+    );
     let named = lite.path().with_file_name("test.db?mode=ro");
     assert!(!named.exists(), "no file named after the options");
     for empty in ["sqlite:", "sqlite://", "sqlite:?mode=ro"] {

@@ -239,12 +239,44 @@ impl Error {
         }
     }
 
+    /// The database's error code: a failed migration's, or, for an error
+    /// outside a migration's SQL (`Database`, `ConnectionLost`), the
+    /// driver error's when it carries one.
+    #[must_use]
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::MigrationFailed(f) => f.code().cloned(),
+            Error::SeedFailed { code, .. } => code.clone(),
+            Error::Database { source, .. } | Error::ConnectionLost { source, .. } => {
+                driver_code(source.as_ref())
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid_option(option: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidOption {
             option,
             reason: reason.into(),
         }
     }
+}
+
+/// The code a driver's error carries, if it is a database error.
+fn driver_code(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<ErrorCode> {
+    #[cfg(feature = "postgres")]
+    if let Some(code) = e
+        .downcast_ref::<postgres::Error>()
+        .and_then(postgres::Error::code)
+    {
+        return Some(ErrorCode::SqlState(SqlState::new(code.code())));
+    }
+    #[cfg(feature = "sqlite")]
+    if let Some(rusqlite::Error::SqliteFailure(f, _)) = e.downcast_ref::<rusqlite::Error>() {
+        return Some(ErrorCode::Sqlite(f.extended_code));
+    }
+    let _ = e;
+    None
 }
 
 /// A database's error code: a PostgreSQL SQLSTATE, or SQLite's extended
