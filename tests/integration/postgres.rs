@@ -376,3 +376,20 @@ fn a_migration_that_sets_the_search_path_does_not_lose_the_tracking_tables() {
     let status = SEARCH_PATH.runner().status(&mut fresh).unwrap();
     assert!(status.is_up_to_date(), "{:?}", status.problems());
 }
+
+#[test]
+fn a_dropped_tracking_table_is_not_taken_for_an_up_to_date_database() {
+    // Found in issue 10: after `DROP TABLE migrate_history` (and the app's
+    // tables), the cached digest in `migrate_history_state` outlived the
+    // table: `run` said up to date while `status` showed all pending.
+    let db = pg_db!("dropped_history");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    client
+        .batch_execute("DROP TABLE migrate_history, boots, b, a")
+        .unwrap();
+    let report = BASIC.run(&mut client).unwrap();
+    assert_eq!(report.applied().len(), 3, "{report}");
+    assert_eq!(client.versions(), [1, 2, 3]);
+    assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
+}

@@ -252,8 +252,15 @@ impl Dialect {
 
     /// The query of the cached digest, on an engine that keeps one.
     pub(crate) fn cached_digest(&self) -> Option<String> {
-        self.pg()
-            .then(|| format!("SELECT digest FROM {}", self.t.state))
+        // Only while the tracking table it digests exists: dropped (with the
+        // application's tables, say), its digest must not outlive it.
+        self.pg().then(|| {
+            format!(
+                "SELECT digest FROM {} WHERE to_regclass({}) IS NOT NULL",
+                self.t.state,
+                self.literal(&self.t.history)
+            )
+        })
     }
 
     /// Whether the cached digest's table exists, asked without an error.
