@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::problem::{Problem, Rule};
+use super::problem::{FileProblems, Problem, Rule};
 use crate::model::Directives;
 use crate::text::duration::parse_duration;
 use crate::text::lexer::{self as sql, Lexed};
@@ -15,23 +15,24 @@ const PREFIX: &str = "-- migrate:";
 /// unknown, not allowed in this kind of file, or placed after the first
 /// statement is a problem.
 pub(crate) fn parse(
-    path: &Path,
     text: &str,
     lexed: &Lexed,
     is_up: bool,
-    problems: &mut Vec<Problem>,
+    problems: &mut FileProblems<'_>,
 ) -> Directives {
     let header_end = lexed.statements.first().map_or(text.len(), |s| s.start);
     let mut found = Directives::default();
+    // Comments come in order: each line is counted from the one before.
+    let mut positions = sql::Positions::new(text);
     for &start in &lexed.line_comments {
         let comment = text[start..].lines().next().unwrap_or_default();
         let Some(rest) = comment.strip_prefix(PREFIX) else {
             continue;
         };
         let directive = rest.trim();
-        let (line_no, _) = sql::line_col(text, start);
+        let (line_no, _) = positions.line_col(start);
         let mut problem = |message: String| {
-            problems.push(Problem::new(path, line_no, Rule::InvalidDirective, message));
+            problems.report(line_no, Rule::InvalidDirective, || message);
         };
         if start >= header_end {
             problem(format!(
@@ -87,7 +88,12 @@ pub(crate) fn of_stored(what: &Path, text: &str) -> Result<Directives, Vec<Probl
         )]
     })?;
     let mut problems = Vec::new();
-    let d = parse(what, text, &lexed, false, &mut problems);
+    let d = parse(
+        text,
+        &lexed,
+        false,
+        &mut FileProblems::new(what, &mut problems),
+    );
     if problems.is_empty() {
         Ok(d)
     } else {
@@ -104,7 +110,13 @@ mod tests {
     fn parse_text(text: &str, is_up: bool) -> (Directives, Vec<Problem>) {
         let mut problems = Vec::new();
         let lexed = sql::lex(text).expect("lexes");
-        let d = parse(Path::new("f.sql"), text, &lexed, is_up, &mut problems);
+        let path = Path::new("f.sql");
+        let d = parse(
+            text,
+            &lexed,
+            is_up,
+            &mut FileProblems::new(path, &mut problems),
+        );
         (d, problems)
     }
 

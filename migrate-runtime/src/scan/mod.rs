@@ -112,27 +112,32 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     let mut entries = Vec::new();
     let mut normalized = Vec::new();
     let mut seeds = Vec::new();
-    for (file_name, is_dir) in names {
+    for (file_name, kind) in names {
         if is_ignored(&file_name) {
             continue;
         }
         let path = dir.join(&file_name);
-        if is_dir && file_name == "seeds" {
-            seeds = seeds::scan_seeds(dir, &mut problems, &mut normalized);
-        } else if is_dir {
-            problems.push(Problem::folder(
+        match kind {
+            Kind::Folder if file_name == "seeds" => {
+                seeds = seeds::scan_seeds(dir, &mut problems, &mut normalized);
+            }
+            Kind::Folder => problems.push(Problem::folder(
                 &path,
                 Rule::UnexpectedFile,
                 "unexpected folder in the migrations folder (only seeds/ may be there)".to_owned(),
-            ));
-        } else if let Some(parsed) = names::parse_file_name(&path, &file_name, &mut problems) {
-            let text = rules::read(&path, parsed.direction, &mut problems).map(|read| {
-                if read.changed {
-                    normalized.push(path);
+            )),
+            Kind::Special(what) => problems.push(special(&path, what)),
+            Kind::File => {
+                if let Some(parsed) = names::parse_file_name(&path, &file_name, &mut problems) {
+                    let text = rules::read(&path, parsed.direction, &mut problems).map(|read| {
+                        if read.changed {
+                            normalized.push(path);
+                        }
+                        (read.text, read.directives, read.statements)
+                    });
+                    entries.push(FileEntry { text, ..parsed });
                 }
-                (read.text, read.directives, read.statements)
-            });
-            entries.push(FileEntry { text, ..parsed });
+            }
         }
     }
 
@@ -153,8 +158,21 @@ pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
     }
 }
 
-/// The folder's entries as (name, is a folder), sorted by name.
-fn list(dir: &Path) -> Result<Vec<(String, bool)>, String> {
+/// What a folder's entry is; a symbolic link counts as what it points to,
+/// wherever that is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A regular file, or an entry whose kind is unknown (a dangling link):
+    /// reading it tells.
+    File,
+    Folder,
+    /// A FIFO, a socket or a device, which the scanner never opens: reading
+    /// one could wait for ever (a FIFO without a writer) or never end.
+    Special(&'static str),
+}
+
+/// The folder's entries as (name, kind), sorted by name.
+fn list(dir: &Path) -> Result<Vec<(String, Kind)>, String> {
     let read = fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "migrations folder does not exist".to_owned(),
         _ => format!("cannot read the migrations folder: {e}"),
@@ -163,16 +181,54 @@ fn list(dir: &Path) -> Result<Vec<(String, bool)>, String> {
     for entry in read {
         let entry = entry.map_err(|e| format!("cannot read the migrations folder: {e}"))?;
         // The entry's type comes with the listing; only a symbolic link
-        // needs a `stat` (a linked file counts as the file).
-        let is_dir = match entry.file_type() {
-            Ok(t) if t.is_symlink() => fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
-            Ok(t) => t.is_dir(),
-            Err(_) => false,
+        // needs a `stat`, which follows it (to anywhere: see the README).
+        let kind = match entry.file_type() {
+            Ok(t) if t.is_symlink() => {
+                fs::metadata(entry.path()).map_or(Kind::File, |m| kind_of(m.file_type()))
+            }
+            Ok(t) => kind_of(t),
+            Err(_) => Kind::File,
         };
-        names.push((entry.file_name().to_string_lossy().into_owned(), is_dir));
+        names.push((entry.file_name().to_string_lossy().into_owned(), kind));
     }
-    names.sort();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(names)
+}
+
+fn kind_of(t: fs::FileType) -> Kind {
+    if t.is_dir() {
+        return Kind::Folder;
+    }
+    if t.is_file() {
+        return Kind::File;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return Kind::Special("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Kind::Special("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Kind::Special("a device");
+        }
+    }
+    Kind::Special("a special file")
+}
+
+/// The problem of an entry that is neither a regular file nor a folder.
+/// It is `unexpected-file`, like a folder named as a migration: the entry
+/// is the wrong kind of thing, and the scanner does not try to read it.
+/// (`unreadable` is a regular file that could not be read: its permissions,
+/// an I/O error, a link to nothing.) It has no lines.
+fn special(path: &Path, what: &str) -> Problem {
+    Problem::folder(
+        path,
+        Rule::UnexpectedFile,
+        format!("{what}, not a regular file; the scanner reads only regular files and symbolic links to them, and does not open this one"),
+    )
 }
 
 /// Hidden files and READMEs are the only files a migrations folder may hold

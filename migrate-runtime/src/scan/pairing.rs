@@ -88,29 +88,48 @@ fn migration(
     }
 }
 
-/// The files by (version, name); a second up file or code marker of a
-/// version is a duplicate-version problem.
+/// The files by (version, name). A version is a number (`0001` and `1` are
+/// one), with one up file or code marker and one down file: any other of
+/// the same kind is a duplicate-version problem. A duplicate down file is
+/// still paired with an up file of its name that has no down file (that up
+/// file is a duplicate too, reported), so that it adds no other problem.
 fn by_version_and_name<'a>(
     dir: &Path,
     entries: &'a [FileEntry],
     problems: &mut Vec<Problem>,
 ) -> BTreeMap<(u64, &'a str), Files<'a>> {
     let mut by_key: BTreeMap<(u64, &str), Files<'a>> = BTreeMap::new();
-    let mut first_up: BTreeMap<u64, &str> = BTreeMap::new();
-    for e in entries {
-        let slot = by_key.entry((e.version, &e.name)).or_default();
-        slot[usize::from(e.direction == Direction::Down)] = Some(e);
-        if e.direction != Direction::Down {
-            match first_up.get(&e.version) {
-                Some(other) => problems.push(Problem::whole_file(
-                    dir.join(&e.file_name),
-                    Rule::DuplicateVersion,
-                    format!("version {} is also used by {other}", e.version),
-                )),
-                None => {
-                    first_up.insert(e.version, &e.file_name);
-                }
-            }
+    let mut duplicate = |e: &FileEntry, first: &mut BTreeMap<u64, &'a str>| {
+        let Some(other) = first.get(&e.version) else {
+            return false;
+        };
+        problems.push(Problem::whole_file(
+            dir.join(&e.file_name),
+            Rule::DuplicateVersion,
+            format!("version {} is also used by {other}", e.version),
+        ));
+        true
+    };
+    let mut first_up = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.direction != Direction::Down) {
+        if !duplicate(e, &mut first_up) {
+            first_up.insert(e.version, e.file_name.as_str());
+        }
+        by_key.entry((e.version, &e.name)).or_default()[0] = Some(e);
+    }
+    // The down files of an up file first: of two down files of a version,
+    // the one without an up file of its name is the duplicate.
+    let (with_up, without_up): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .filter(|e| e.direction == Direction::Down)
+        .partition(|e| by_key.contains_key(&(e.version, e.name.as_str())));
+    let mut first_down = BTreeMap::new();
+    for e in with_up.into_iter().chain(without_up) {
+        if !duplicate(e, &mut first_down) {
+            first_down.insert(e.version, e.file_name.as_str());
+            by_key.entry((e.version, &e.name)).or_default()[1] = Some(e);
+        } else if let Some(slot) = by_key.get_mut(&(e.version, e.name.as_str())) {
+            slot[1].get_or_insert(e);
         }
     }
     by_key

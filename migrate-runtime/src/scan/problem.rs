@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 pub enum Rule {
     /// The folder does not exist or cannot be read.
     MissingFolder,
-    /// A file or folder that is neither a migration, hidden, nor a README.
+    /// A file or folder that is neither a migration, hidden, nor a README;
+    /// or an entry named like a migration that is not a regular file (a
+    /// folder, a FIFO, a socket, a device).
     UnexpectedFile,
     /// A `.sql` file whose name does not fit `NNNN_snake_name.up.sql` or
     /// `NNNN_snake_name.down.sql`.
@@ -33,6 +35,9 @@ pub enum Rule {
     EmptyUp,
     /// A file that is not valid UTF-8.
     NotUtf8,
+    /// A NUL byte in a file, which SQL text cannot hold (SQLite silently
+    /// ignores what follows it).
+    NulByte,
     /// A string, identifier, comment or dollar-quoted body left open.
     UnterminatedLiteral,
     /// `BEGIN`, `COMMIT` or `ROLLBACK` in a migration that runs in a
@@ -61,6 +66,7 @@ impl Rule {
             Rule::IrreversibleWithDown => "irreversible-with-down",
             Rule::EmptyUp => "empty-up",
             Rule::NotUtf8 => "not-utf8",
+            Rule::NulByte => "nul-byte",
             Rule::UnterminatedLiteral => "unterminated-literal",
             Rule::TransactionControl => "transaction-control",
             Rule::InvalidDirective => "invalid-directive",
@@ -100,7 +106,8 @@ impl Problem {
         Problem::new(file, 1, rule, message)
     }
 
-    /// A problem with a folder, which has no lines.
+    /// A problem with a folder, or anything else that has no lines (a FIFO,
+    /// a socket).
     pub(crate) fn folder(path: impl Into<PathBuf>, rule: Rule, message: String) -> Self {
         Problem {
             file: path.into(),
@@ -151,6 +158,78 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display_relative_to(Path::new("")))
+    }
+}
+
+/// How many problems of one rule a file lists; the rest are counted in one
+/// more problem of that rule.
+pub(crate) const LISTED_PER_RULE: usize = 20;
+
+/// The problems of one file's text, as many as [`LISTED_PER_RULE`] of each
+/// rule: a file with thousands of them neither floods the build's output
+/// nor costs more than the ones it lists. When dropped, it adds for each
+/// rule with more a problem saying how many more, at the line of the first
+/// one not listed.
+pub(crate) struct FileProblems<'a> {
+    path: &'a Path,
+    out: &'a mut Vec<Problem>,
+    /// Per rule: how many were reported, and the line of the first one not
+    /// listed.
+    counts: Vec<(Rule, usize, usize)>,
+}
+
+impl<'a> FileProblems<'a> {
+    pub(crate) fn new(path: &'a Path, out: &'a mut Vec<Problem>) -> Self {
+        FileProblems {
+            path,
+            out,
+            counts: Vec::new(),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    /// Reports a problem at `line`; its message is made only if it is listed.
+    pub(crate) fn report(&mut self, line: usize, rule: Rule, message: impl FnOnce() -> String) {
+        let i = match self.counts.iter().position(|(r, ..)| *r == rule) {
+            Some(i) => i,
+            None => {
+                self.counts.push((rule, 0, 0));
+                self.counts.len() - 1
+            }
+        };
+        let (_, n, first_unlisted) = &mut self.counts[i];
+        *n += 1;
+        if *n <= LISTED_PER_RULE {
+            self.out
+                .push(Problem::new(self.path, line, rule, message()));
+        } else if *n == LISTED_PER_RULE + 1 {
+            *first_unlisted = line;
+        }
+    }
+
+    /// Reports a problem with the whole file, at its first line.
+    pub(crate) fn whole_file(&mut self, rule: Rule, message: String) {
+        self.report(1, rule, || message);
+    }
+}
+
+impl Drop for FileProblems<'_> {
+    fn drop(&mut self) {
+        for &(rule, n, line) in &self.counts {
+            if let Some(more) = n.checked_sub(LISTED_PER_RULE).filter(|&m| m > 0) {
+                self.out.push(Problem::new(
+                    self.path,
+                    line,
+                    rule,
+                    format!(
+                        "and {more} more of this rule from this line on, not listed (a file lists at most {LISTED_PER_RULE} of each rule)"
+                    ),
+                ));
+            }
+        }
     }
 }
 

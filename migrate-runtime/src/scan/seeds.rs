@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::problem::{Problem, Rule};
-use super::{is_ignored, list, rules, Direction};
+use super::{is_ignored, list, rules, special, Direction, Kind};
 use crate::model::Seed;
 use crate::text::checksum::checksum;
 
@@ -26,9 +26,11 @@ pub(super) fn scan_seeds(
             return seeds;
         }
     };
-    for (env, is_dir) in envs.into_iter().filter(|(n, _)| !is_ignored(n)) {
+    for (env, kind) in envs.into_iter().filter(|(n, _)| !is_ignored(n)) {
         let path = root.join(&env);
-        if !is_dir {
+        if let Kind::Special(what) = kind {
+            problems.push(special(&path, what));
+        } else if kind == Kind::File {
             problems.push(Problem::whole_file(
                 &path,
                 Rule::UnexpectedFile,
@@ -62,8 +64,13 @@ fn scan_env(
             return;
         }
     };
-    for (name, is_dir) in names.into_iter().filter(|(n, _)| !is_ignored(n)) {
+    for (name, kind) in names.into_iter().filter(|(n, _)| !is_ignored(n)) {
         let file = path.join(&name);
+        if let Kind::Special(what) = kind {
+            problems.push(special(&file, what));
+            continue;
+        }
+        let is_dir = kind == Kind::Folder;
         if is_dir || !name.ends_with(".sql") {
             let message = "unexpected file; a seed file is named NAME.sql".to_owned();
             problems.push(if is_dir {

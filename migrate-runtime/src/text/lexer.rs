@@ -285,14 +285,51 @@ fn word_end(b: &[u8], i: usize) -> usize {
     j
 }
 
-/// The 1-based line and column (in characters) of byte offset `offset`.
+/// The 1-based line and column (in characters) of byte offset `offset`: of
+/// the character it falls in, or just past the last one.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    Positions::new(text).line_col(offset)
+}
+
+/// Maps byte offsets of one text to lines and columns as [`line_col`] does,
+/// each from where the one before left off: mapping every statement of a
+/// file, in order, reads the file once instead of once per statement.
+pub(crate) struct Positions<'a> {
+    text: &'a str,
+    /// The offset mapped last (a character boundary), and its position.
+    offset: usize,
+    line: usize,
+    col: usize,
+}
+
+impl<'a> Positions<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Positions {
+            text,
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    /// The 1-based line and column of `offset`; in time proportional to its
+    /// distance from the offset before, or to `offset` if it lies before.
+    pub(crate) fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        if offset < self.offset {
+            *self = Positions::new(self.text);
+        }
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.col = 1;
+            } else {
+                self.col += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.col)
+    }
 }
 
 /// The byte offset of the character at 0-based index `chars`.
@@ -435,6 +472,28 @@ mod tests {
         assert_eq!(line_col("", 0), (1, 1));
         assert_eq!(line_col("", 3), (1, 1));
         assert_eq!(line_col("a\n", 2), (2, 1));
+    }
+
+    #[test]
+    fn positions_map_offsets_in_any_order_like_line_col() {
+        let text = "ab\n\u{e9}\u{1f600}c\n\n\u{20ac}x\n";
+        let mut forward = Positions::new(text);
+        let offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        for &o in offsets
+            .iter()
+            .chain(offsets.iter().rev())
+            .chain([&7, &1, &12])
+        {
+            assert_eq!(forward.line_col(o), line_col_by_counting(text, o), "{o}");
+        }
+    }
+
+    /// `line_col` as it was written first: counting from the start.
+    fn line_col_by_counting(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+        (line, before[line_start..].chars().count() + 1)
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The scanner on real folders, built in a temporary directory: a clean
-//! folder, every problem of a folder at once, and one test per rule (in
+//! folder, every problem of a folder at once, one test per rule (in
 //! `rules.rs` and, for the seeds folder, `seeds.rs`), each asserting the
-//! exact rule, file and line. Fast: no compiler, unlike the trybuild cases
+//! exact rule, file and line, and hostile folders (`hostile.rs`: special
+//! files, links out of the folder, thousands of problems in a file). Fast: no compiler, unlike the trybuild cases
 //! in `tests/ui/`, which check what the macro makes of the same problems.
 
 use std::fs;
@@ -12,6 +13,7 @@ use super::{scan, Rule, ScannedSet};
 use crate::model::{Migrations, UNREGISTERED_CHECKSUM};
 use crate::text::checksum::checksum;
 
+mod hostile;
 mod rules;
 mod seeds;
 

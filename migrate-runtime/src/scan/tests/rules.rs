@@ -133,9 +133,12 @@ fn duplicate_version() {
         .pair("0001_b")
         .file("0002_c.code", "")
         .pair("0002_d");
+    // 0001_b's down file is a second down file of version 1; 0002_d's is
+    // the first of version 2 (a code marker has none).
     assert_eq!(
         f.problems(),
         [
+            at("0001_b.down.sql", 1, Rule::DuplicateVersion),
             at("0001_b.up.sql", 1, Rule::DuplicateVersion),
             at("0002_d.up.sql", 1, Rule::DuplicateVersion),
         ]
@@ -143,8 +146,33 @@ fn duplicate_version() {
     assert_eq!(
         f.messages(),
         [
+            "0001_b.down.sql:1: version 1 is also used by 0001_a.down.sql [duplicate-version]",
             "0001_b.up.sql:1: version 1 is also used by 0001_a.up.sql [duplicate-version]",
             "0002_d.up.sql:1: version 2 is also used by 0002_c.code [duplicate-version]",
+        ]
+    );
+}
+
+#[test]
+fn duplicate_version_equal_by_value_for_every_kind_of_file() {
+    // Versions are numbers: `0001` and `1` are one version, whatever the
+    // kind of file. A second down file was once dropped without a word.
+    let f = Folder::new()
+        .pair("0001_a")
+        .file("1_a.down.sql", "DROP TABLE a CASCADE;\n")
+        .pair("0002_b")
+        .file("002_b.up.sql", "SELECT 2;\n")
+        .file("0003_c.code", "")
+        .file("3_c.code", "")
+        .pair("0004_d")
+        .file("0004_other.down.sql", "SELECT 4;\n");
+    assert_eq!(
+        f.messages(),
+        [
+            "0004_other.down.sql:1: version 4 is also used by 0004_d.down.sql [duplicate-version]",
+            "002_b.up.sql:1: version 2 is also used by 0002_b.up.sql [duplicate-version]",
+            "1_a.down.sql:1: version 1 is also used by 0001_a.down.sql [duplicate-version]",
+            "3_c.code:1: version 3 is also used by 0003_c.code [duplicate-version]",
         ]
     );
 }
@@ -319,6 +347,52 @@ fn not_utf8() {
             "0002_b.up.sql:2: file is not valid UTF-8: byte 0x80 at column 11 [not-utf8]",
             "0003_c.up.sql:1: file is not valid UTF-8: byte 0xc3 at column 1 [not-utf8]",
         ]
+    );
+}
+
+#[test]
+fn nul_byte() {
+    // Valid UTF-8, but SQLite would run `INSERT INTO b VALUES ('a` and drop
+    // the rest without a word. The file is not checked further (no
+    // unterminated literal, no missing down).
+    let utf16: Vec<u8> = "SELECT 1;\n".bytes().flat_map(|b| [b, 0]).collect();
+    let f = Folder::new()
+        .file(
+            "0001_a.up.sql",
+            "CREATE TABLE b (name text);\r\nINSERT INTO b VALUES ('\u{e9}\0');\r\n",
+        )
+        .file("0001_a.down.sql", "DROP TABLE b;\n")
+        .file("0002_b.up.sql", "SELECT '\0\0\0")
+        .file("0003_c.code", "\n\0")
+        .file("0004_d.up.sql", utf16)
+        .file("0004_d.down.sql", "SELECT 1;\n")
+        .file("seeds/dev/001.sql", "\0");
+    assert_eq!(
+        f.problems(),
+        [
+            at("0001_a.up.sql", 2, Rule::NulByte),
+            at("0002_b.up.sql", 1, Rule::NulByte),
+            at("0003_c.code", 2, Rule::NulByte),
+            at("0004_d.up.sql", 1, Rule::NulByte),
+            at("seeds/dev/001.sql", 1, Rule::NulByte),
+        ]
+    );
+    let messages = f.messages();
+    assert_eq!(
+        messages[0],
+        "0001_a.up.sql:2: file holds a NUL byte at column 25, which SQL text cannot hold (SQLite silently drops the rest of the statement); remove it, or save the file as UTF-8 if it is UTF-16 [nul-byte]"
+    );
+    assert!(
+        messages[1]
+            .starts_with("0002_b.up.sql:1: file holds a NUL byte at column 9 (and 2 more), "),
+        "{}",
+        messages[1]
+    );
+    assert!(
+        messages[3]
+            .starts_with("0004_d.up.sql:1: file holds a NUL byte at column 2 (and 9 more), "),
+        "{}",
+        messages[3]
     );
 }
 
