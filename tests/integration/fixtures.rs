@@ -91,6 +91,10 @@ pub static BASIC_REPLACED: Migrations = embed_migrations!("tests/fixtures/basic_
 /// PostgreSQL: a migration that changes the session's `search_path`.
 pub static SEARCH_PATH: Migrations = embed_migrations!("tests/fixtures/search_path");
 
+/// PostgreSQL: a no-transaction `CREATE RULE` whose action list holds two
+/// statements.
+pub static RULE_ACTIONS: Migrations = embed_migrations!("tests/fixtures/rule_actions");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -393,3 +393,17 @@ fn a_dropped_tracking_table_is_not_taken_for_an_up_to_date_database() {
     assert_eq!(client.versions(), [1, 2, 3]);
     assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
 }
+
+#[test]
+fn a_rule_with_several_actions_runs_whole_outside_a_transaction() {
+    // Found in issue 10: the lexer split the rule's action list at its inner
+    // `;`, and the no-transaction run sent half a rule.
+    let db = pg_db!("rule_actions");
+    let mut client = db.connect();
+    RULE_ACTIONS.run(&mut client).unwrap();
+    client
+        .batch_execute("INSERT INTO ruled VALUES (7)")
+        .unwrap();
+    assert_eq!(client.count("SELECT count(*) FROM ruled_a WHERE id = 7"), 1);
+    assert_eq!(client.count("SELECT count(*) FROM ruled_b WHERE id = 7"), 1);
+}

@@ -64,7 +64,7 @@ pub(crate) fn lex(sql: &str) -> Result<Lexed, Unterminated> {
             i = line_end(b, i);
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             i = block_comment_end(b, i)?;
-        } else if c == b';' && current.depth == 0 {
+        } else if c == b';' && current.depth == 0 && current.parens == 0 {
             statements.extend(current.finish());
             i += 1;
         } else {
@@ -90,6 +90,9 @@ struct Current {
     compound: bool,
     /// `BEGIN`/`CASE` … `END` nesting inside such a body.
     depth: usize,
+    /// Open parentheses: a `;` inside them does not end the statement
+    /// (PostgreSQL's `CREATE RULE … DO ALSO (INSERT …; INSERT …)`).
+    parens: usize,
     /// The word just before, upper-cased; empty after any other token.
     prev_word: String,
 }
@@ -122,6 +125,14 @@ impl Current {
                     self.word(word);
                     w_end
                 }
+            }
+            b'(' => {
+                self.parens += 1;
+                i + 1
+            }
+            b')' => {
+                self.parens = self.parens.saturating_sub(1);
+                i + 1
             }
             _ => i + 1,
         };
@@ -163,6 +174,7 @@ impl Current {
             keywords: std::mem::take(&mut self.keywords),
         });
         self.compound = false;
+        self.parens = 0;
         self.prev_word.clear();
         statement
     }
@@ -388,6 +400,17 @@ mod tests {
                 "select 1"
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_s_action_list_is_one_statement() {
+        // Issue 10: a no-transaction file ran the rule's actions apart.
+        let sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT (1);\n";
+        let statements = split(sql).unwrap();
+        assert_eq!(statements.len(), 2, "{statements:?}");
+        assert!(sql[statements[0].start..statements[0].end].ends_with("(2))"));
+        // An unbalanced `)` does not hide the next statement's `;`.
+        assert_eq!(split("SELECT 1);\nSELECT 2;").unwrap().len(), 2);
     }
 
     #[test]
