@@ -95,6 +95,9 @@ pub static SEARCH_PATH: Migrations = embed_migrations!("tests/fixtures/search_pa
 /// statements.
 pub static RULE_ACTIONS: Migrations = embed_migrations!("tests/fixtures/rule_actions");
 
+/// `BASIC` whose migration 2 has a down file failing on its line 2.
+pub static FAILING_DOWN: Migrations = embed_migrations!("tests/fixtures/failing_down");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -13,6 +13,36 @@ contract! {
     an_irreversible_migration_stops_the_rollback_before_it,
     dry_run_of_a_rollback_changes_nothing,
     rolling_everything_back_and_applying_again_gives_the_same_schema,
+    a_failing_down_names_its_line_and_what_was_rolled_back,
+}
+
+fn a_failing_down_names_its_line_and_what_was_rolled_back(db: &Db) {
+    // Issue 10: a failing down names its line like a failing up does, and
+    // never says "earlier migrations stay applied".
+    let mut conn = db.open();
+    FAILING_DOWN.run(&mut conn).unwrap();
+    let err = FAILING_DOWN
+        .runner()
+        .rollback(&mut conn, migrate::Rollback::All)
+        .unwrap_err();
+    let f = err.migration_failure().expect("a migration failure");
+    assert_eq!(f.direction(), migrate::Direction::Down);
+    assert_eq!((f.version(), f.line()), (2, Some(2)), "{err}");
+    assert_eq!(
+        f.file(),
+        "tests/fixtures/failing_down/0002_create_b.down.sql"
+    );
+    let rolled: Vec<u64> = f
+        .report()
+        .rolled_back()
+        .iter()
+        .map(|r| r.version())
+        .collect();
+    assert_eq!(rolled, [3], "what the rollback did before the failure");
+    let text = err.to_string();
+    assert!(!text.contains("earlier migrations stay applied"), "{text}");
+    assert!(text.contains("newer migrations stay rolled back"), "{text}");
+    assert_eq!(conn.versions(), [1, 2]);
 }
 
 fn rolled(report: &migrate::Report) -> Vec<(u64, DownSource)> {
