@@ -592,4 +592,33 @@ mod tests {
             assert_eq!((e.what, e.start), (what, start), "{sql}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Any text lexes or reports an unterminated literal; never a panic,
+        /// and every statement lies inside the text, in order.
+        #[test]
+        fn any_text_lexes_without_a_panic(text in "\\PC{0,200}") {
+            if let Ok(lexed) = lex(&text) {
+                let mut last = 0;
+                for s in &lexed.statements {
+                    proptest::prop_assert!(last <= s.start && s.start < s.end && s.end <= text.len());
+                    last = s.end;
+                }
+            }
+        }
+
+        /// Statements joined with `;` are split back into the same ones.
+        #[test]
+        fn statements_joined_are_split_back(
+            parts in proptest::collection::vec("[A-Za-z_][A-Za-z0-9_ ,.=<>+*]{0,30}[A-Za-z0-9_]", 1..8)
+        ) {
+            let text = parts.join(";\n");
+            let statements = split(&text).unwrap();
+            let back: Vec<&str> = statements.iter().map(|s| &text[s.start..s.end]).collect();
+            let expected: Vec<&str> = parts.iter().map(|p| p.trim()).collect();
+            proptest::prop_assert_eq!(back, expected);
+        }
+    }
 }
