@@ -207,35 +207,13 @@ fn render(description: &str, a: &TemplateArgs) -> Result<(String, Option<String>
                 Some(format!("ALTER TABLE {t} DROP COLUMN {c};\n")),
             )
         }
-        Template::AddIndex => {
-            let (t, c) = (table()?, column()?);
-            let cols: Vec<&str> = c.split(',').map(str::trim).collect();
-            let index = format!(
-                "{t}_{}_{}",
-                cols.join("_"),
-                if a.unique { "key" } else { "idx" }
-            );
-            let unique = if a.unique { "UNIQUE " } else { "" };
-            (
-                format!(
-                    "{head}-- migrate:no-transaction\n-- Built concurrently: writes to {t} go on meanwhile. A failed build\n-- leaves an invalid index: drop it before running this again.\nCREATE {unique}INDEX CONCURRENTLY {index} ON {t} ({});\n",
-                    cols.join(", ")
-                ),
-                Some(format!(
-                    "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS {index};\n"
-                )),
-            )
-        }
+        Template::AddIndex => add_index(&head, table()?, column()?, a.unique),
         Template::AddForeignKey => {
             let (t, c) = (table()?, column()?);
             let r = need(&a.references, "references", &name)?;
-            let fk = format!("{t}_{c}_fkey");
-            (
-                format!(
-                    "{head}-- migrate:no-transaction\n-- migrate:lock-timeout 5s\n-- NOT VALID takes a short lock; VALIDATE then checks the rows\n-- without blocking writes.\nALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {r} NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};\n"
-                ),
-                Some(format!("ALTER TABLE {t} DROP CONSTRAINT {fk};\n")),
-            )
+            let definition = format!("FOREIGN KEY ({c}) REFERENCES {r}");
+            let comment = "-- NOT VALID takes a short lock; VALIDATE then checks the rows\n-- without blocking writes.\n";
+            validated(&head, t, &format!("{t}_{c}_fkey"), &definition, comment)
         }
         Template::RenameColumn => {
             let (t, c) = (table()?, column()?);
@@ -249,12 +227,7 @@ fn render(description: &str, a: &TemplateArgs) -> Result<(String, Option<String>
             let t = table()?;
             let check = need(&a.check, "check", &name)?;
             let constraint = format!("{t}_{}_check", snake(check));
-            (
-                format!(
-                    "{head}-- migrate:no-transaction\n-- migrate:lock-timeout 5s\nALTER TABLE {t} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {constraint};\n"
-                ),
-                Some(format!("ALTER TABLE {t} DROP CONSTRAINT {constraint};\n")),
-            )
+            validated(&head, t, &constraint, &format!("CHECK ({check})"), "")
         }
         Template::DataMigration => {
             let sql = need(&a.sql, "sql", &name)?;
@@ -273,6 +246,43 @@ fn render(description: &str, a: &TemplateArgs) -> Result<(String, Option<String>
             }
         }
     })
+}
+
+/// An index built concurrently, outside a transaction.
+fn add_index(head: &str, t: &str, c: &str, unique: bool) -> (String, Option<String>) {
+    let cols: Vec<&str> = c.split(',').map(str::trim).collect();
+    let index = format!(
+        "{t}_{}_{}",
+        cols.join("_"),
+        if unique { "key" } else { "idx" }
+    );
+    let unique = if unique { "UNIQUE " } else { "" };
+    (
+        format!(
+            "{head}-- migrate:no-transaction\n-- Built concurrently: writes to {t} go on meanwhile. A failed build\n-- leaves an invalid index: drop it before running this again.\nCREATE {unique}INDEX CONCURRENTLY {index} ON {t} ({});\n",
+            cols.join(", ")
+        ),
+        Some(format!(
+            "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS {index};\n"
+        )),
+    )
+}
+
+/// A constraint added `NOT VALID` (a short lock), then validated without
+/// blocking writes.
+fn validated(
+    head: &str,
+    t: &str,
+    constraint: &str,
+    definition: &str,
+    comment: &str,
+) -> (String, Option<String>) {
+    (
+        format!(
+            "{head}-- migrate:no-transaction\n-- migrate:lock-timeout 5s\n{comment}ALTER TABLE {t} ADD CONSTRAINT {constraint} {definition} NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {constraint};\n"
+        ),
+        Some(format!("ALTER TABLE {t} DROP CONSTRAINT {constraint};\n")),
+    )
 }
 
 #[cfg(test)]
