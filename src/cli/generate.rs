@@ -120,7 +120,11 @@ fn next_version(dir: &Path) -> Result<String, String> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some((digits, _)) = name.split_once('_') else {
+        // Only what could be a migration counts (not a README or a backup).
+        let Some((digits, _)) = name
+            .split_once('_')
+            .filter(|_| name.ends_with(".sql") || name.ends_with(".code"))
+        else {
             continue;
         };
         let Ok(v) = digits.parse::<u64>() else {
@@ -131,10 +135,27 @@ fn next_version(dir: &Path) -> Result<String, String> {
         }
     }
     Ok(match highest {
-        Some((_, 14)) => utc_timestamp(),
+        Some((newest, 14)) => timestamp_after(newest)?,
         Some((v, width)) => format!("{:0width$}", v + 1),
         None => "0001".to_owned(),
     })
+}
+
+/// The current UTC timestamp once it is past `newest` (two `new` within
+/// one second would otherwise take the same version): waits for the next
+/// second, but not for a clock that is behind the folder.
+fn timestamp_after(newest: u64) -> Result<String, String> {
+    for _ in 0..30 {
+        let now = utc_timestamp();
+        if now.parse::<u64>().is_ok_and(|t| t > newest) {
+            return Ok(now);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!(
+        "the newest migration's version {newest} is not in the past of this clock ({}); name the file by hand",
+        utc_timestamp()
+    ))
 }
 
 /// `YYYYMMDDHHMMSS` in UTC, from the system clock.

@@ -182,6 +182,31 @@ fn a_timestamp_folder_gets_a_timestamp() {
     assert_eq!(version.len(), 14, "{name}");
     assert!(version > "20240101000000");
     assert_eq!(rest, "next_step.up.sql");
+    // Issue 10: two calls within one second took the same version.
+    let versions: Vec<String> = (0..3)
+        .map(|i| {
+            let r = migrate(
+                dir.path(),
+                &["new", &format!("quick {i}"), "--format", "json"],
+            )
+            .expect(0);
+            let created = r.json()["created"][0].as_str().unwrap().to_owned();
+            let name = std::path::Path::new(&created)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            name.split_once('_').unwrap().0.to_owned()
+        })
+        .collect();
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "{versions:?} after {version}"
+    );
+    assert!(
+        versions[0].as_str() > version,
+        "{versions:?} after {version}"
+    );
     migrate(dir.path(), &["check"]).expect(0);
     // An empty folder starts at 0001.
     let empty = tempfile::tempdir().unwrap();
