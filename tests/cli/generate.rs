@@ -160,6 +160,17 @@ fn every_template_applies_and_rolls_back_on_postgres() {
     migrate(dir.path(), &["up", "--database-url", &url]).expect(0);
 }
 
+/// Runs `migrate new DESCRIPTION` in `dir`: the up file it created.
+fn created_up_file(dir: &std::path::Path, description: &str) -> String {
+    let r = migrate(dir, &["new", description, "--format", "json"]).expect(0);
+    let created = r.json()["created"][0].as_str().unwrap().to_owned();
+    std::path::Path::new(&created)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[test]
 fn a_timestamp_folder_gets_a_timestamp() {
     let dir = tempfile::tempdir().unwrap();
@@ -171,13 +182,7 @@ fn a_timestamp_folder_gets_a_timestamp() {
     )
     .unwrap();
     std::fs::write(m.join("20240101000000_init.down.sql"), "DROP TABLE t;\n").unwrap();
-    let r = migrate(dir.path(), &["new", "next step", "--format", "json"]).expect(0);
-    let created = r.json()["created"][0].as_str().unwrap().to_owned();
-    let name = std::path::Path::new(&created)
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = created_up_file(dir.path(), "next step");
     let (version, rest) = name.split_once('_').unwrap();
     assert_eq!(version.len(), 14, "{name}");
     assert!(version > "20240101000000");
@@ -185,17 +190,7 @@ fn a_timestamp_folder_gets_a_timestamp() {
     // Issue 10: two calls within one second took the same version.
     let versions: Vec<String> = (0..3)
         .map(|i| {
-            let r = migrate(
-                dir.path(),
-                &["new", &format!("quick {i}"), "--format", "json"],
-            )
-            .expect(0);
-            let created = r.json()["created"][0].as_str().unwrap().to_owned();
-            let name = std::path::Path::new(&created)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let name = created_up_file(dir.path(), &format!("quick {i}"));
             name.split_once('_').unwrap().0.to_owned()
         })
         .collect();

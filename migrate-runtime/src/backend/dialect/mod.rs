@@ -220,6 +220,15 @@ impl Dialect {
         out
     }
 
+    /// Opens a script's transaction with its timeouts.
+    pub(crate) fn open_transaction(
+        &self,
+        lock: Option<Duration>,
+        statement: Option<Duration>,
+    ) -> String {
+        format!("{}{}", self.begin(), self.timeouts(true, lock, statement))
+    }
+
     /// Undoes [`Dialect::timeouts`] set for the session.
     pub(crate) fn reset_timeouts(&self) -> &'static str {
         if self.pg() {

@@ -238,11 +238,9 @@ impl Session<'_> {
         check: Option<&ForeignKeys>,
     ) -> Result<Duration, Error> {
         let started = Instant::now();
-        let begin = format!(
-            "{}{}",
-            self.sql.begin(),
-            self.sql.timeouts(true, u.lock_timeout, u.statement_timeout)
-        );
+        let begin = self
+            .sql
+            .open_transaction(u.lock_timeout, u.statement_timeout);
         self.db
             .run(&begin)
             .await
@@ -311,12 +309,10 @@ impl Session<'_> {
         let mut chars = 0;
         let mut starts = Vec::with_capacity(units.len());
         for u in units {
-            let head = format!(
-                "{}{}{}",
-                self.sql.begin(),
-                self.sql.start_clock(),
-                self.sql.timeouts(true, u.lock_timeout, u.statement_timeout)
-            );
+            let head = self
+                .sql
+                .open_transaction(u.lock_timeout, u.statement_timeout)
+                + &self.sql.start_clock();
             script.push_str(&head);
             chars += head.chars().count();
             starts.push(chars);
@@ -412,12 +408,9 @@ impl Session<'_> {
     /// where the attempt did not.
     async fn replay(&mut self, u: &Unit<'_>) -> Option<(DbFailure, Located)> {
         let bound = |d: Option<Duration>| Some(d.map_or(REPLAY_LIMIT, |d| d.min(REPLAY_LIMIT)));
-        let begin = format!(
-            "{}{}",
-            self.sql.begin(),
-            self.sql
-                .timeouts(true, bound(u.lock_timeout), bound(u.statement_timeout))
-        );
+        let begin = self
+            .sql
+            .open_transaction(bound(u.lock_timeout), bound(u.statement_timeout));
         self.db.run(&begin).await.ok()?;
         let found = self.statements(u.sql, u.statements).await.err();
         let _ = self.db.run("ROLLBACK").await;
