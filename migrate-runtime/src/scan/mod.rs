@@ -12,16 +12,16 @@ use crate::model::{digest_of, Directives, Migration, Migrations, Seed, Span};
 
 pub use self::problem::{Problem, Rule, ScanError};
 
-mod directives;
+pub(crate) mod directives;
 pub(crate) use directives::of_stored as directives_of_stored;
-mod names;
+pub(crate) mod names;
 mod pairing;
 pub(crate) mod problem;
 mod rules;
 mod seeds;
 #[cfg(test)]
 mod tests;
-mod version;
+pub(crate) mod version;
 
 /// A scanned and valid folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl Migrations {
 
 /// Up, down, the marker of a code migration, or a seed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Direction {
+pub(crate) enum Direction {
     Up,
     Down,
     Code,
@@ -90,12 +90,12 @@ enum Direction {
 
 /// One migration file, read and checked on its own.
 #[derive(Debug)]
-struct FileEntry {
+pub(crate) struct FileEntry {
     file_name: String,
-    version: u64,
-    scheme: Scheme,
-    name: String,
-    direction: Direction,
+    pub(crate) version: u64,
+    pub(crate) scheme: Scheme,
+    pub(crate) name: String,
+    pub(crate) direction: Direction,
     /// Normalised text and directives; `None` when the file was unreadable.
     text: Option<(String, Directives, Vec<Span>)>,
 }

@@ -8,7 +8,7 @@ use super::{version, Direction, FileEntry};
 
 /// Parses a migration file's name; a name that breaks a rule is a problem
 /// (at line 1) and `None`. The entry has no text yet.
-pub(super) fn parse_file_name(
+pub(crate) fn parse_file_name(
     path: &Path,
     file_name: &str,
     problems: &mut Vec<Problem>,

@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+CREATE INDEX CONCURRENTLY items_name ON items (name);

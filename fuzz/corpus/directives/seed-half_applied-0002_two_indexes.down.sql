@@ -1,0 +1,3 @@
+-- migrate:no-transaction
+DROP INDEX IF EXISTS items_missing;
+DROP INDEX IF EXISTS items_name;

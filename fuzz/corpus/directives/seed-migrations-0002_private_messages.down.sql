@@ -1,0 +1,3 @@
+-- Undo 0002.
+
+DROP TABLE IF EXISTS private_messages;

@@ -1,0 +1,3 @@
+-- migrate:no-transaction
+
+DROP INDEX CONCURRENTLY IF EXISTS idx_posts_author_created;

@@ -1,0 +1,3 @@
+-- migrate:no-transaction
+UPDATE items SET name = lower(name);
+DROP INDEX items_name;

@@ -1,0 +1,4 @@
+-- migrate:no-transaction
+-- Each statement commits on its own.
+CREATE INDEX items_name ON items (name);
+UPDATE items SET name = upper(name);

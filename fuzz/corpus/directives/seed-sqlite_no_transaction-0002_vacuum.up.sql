@@ -1,0 +1,3 @@
+-- migrate:no-transaction
+-- VACUUM cannot run inside a transaction.
+VACUUM;

@@ -1,0 +1,2 @@
+CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id), extra TEXT);
+CREATE INDEX b_a_id ON b (a_id);

@@ -1,0 +1,1 @@
+CREATE TABLE replaced_b (id int);

@@ -1,0 +1,1 @@
+SELECT a$b, $é$ ; $é$ FROM t; DO $body$ BEGIN PERFORM 1; END $body$;

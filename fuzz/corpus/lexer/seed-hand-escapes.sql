@@ -1,0 +1,1 @@
+INSERT INTO [odd;name] VALUES ('it''s; fine', e'\'; still', `a;b`, "c"";d");

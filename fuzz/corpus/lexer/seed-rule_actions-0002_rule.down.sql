@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+DROP RULE ruled_log ON ruled;
