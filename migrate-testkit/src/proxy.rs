@@ -1,6 +1,7 @@
-//! A TCP proxy in front of the PostgreSQL server that counts round trips:
-//! the messages after which a client waits for the server (`Query` of the
-//! simple protocol, `Sync` of the extended one).
+//! A TCP proxy in front of the PostgreSQL server that counts round trips
+//! (the messages after which a client waits for the server: `Query` of the
+//! simple protocol, `Sync` of the extended one) and the errors the server
+//! reports (each `ErrorResponse` is an error the server may log).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -16,6 +17,7 @@ pub struct Proxy {
     url: String,
     port: u16,
     round_trips: Arc<AtomicUsize>,
+    errors: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
@@ -25,8 +27,13 @@ impl Proxy {
         let port = listener.local_addr().expect("the proxy's port").port();
         let upstream = server.address();
         let round_trips = Arc::new(AtomicUsize::new(0));
+        let errors = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (count, stopped) = (round_trips.clone(), stop.clone());
+        let counts = Counts {
+            round_trips: round_trips.clone(),
+            errors: errors.clone(),
+        };
+        let stopped = stop.clone();
         thread::spawn(move || {
             for client in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
@@ -36,7 +43,7 @@ impl Proxy {
                 let Ok(server) = Upstream::connect(&upstream) else {
                     continue;
                 };
-                forward(client, server, count.clone());
+                forward(client, server, counts.clone());
             }
         });
         let url = server.url_at(
@@ -48,6 +55,7 @@ impl Proxy {
             url,
             port,
             round_trips,
+            errors,
             stop,
         }
     }
@@ -66,6 +74,21 @@ impl Proxy {
     pub fn round_trips(&self) -> usize {
         self.round_trips.load(Ordering::SeqCst)
     }
+
+    /// The errors the server reported on every connection so far
+    /// (`ErrorResponse` messages). Exact once a call returned: the client
+    /// reads the error before it returns.
+    #[must_use]
+    pub fn server_errors(&self) -> usize {
+        self.errors.load(Ordering::SeqCst)
+    }
+}
+
+/// What the proxy counts.
+#[derive(Clone)]
+struct Counts {
+    round_trips: Arc<AtomicUsize>,
+    errors: Arc<AtomicUsize>,
 }
 
 impl Drop for Proxy {
@@ -144,21 +167,30 @@ impl Write for Upstream {
     }
 }
 
-/// Copies both ways, counting the client's round trips on the way in.
-fn forward(client: TcpStream, server: Upstream, count: Arc<AtomicUsize>) {
+/// Copies both ways, counting the client's round trips on the way in and
+/// the server's errors on the way out.
+fn forward(client: TcpStream, server: Upstream, counts: Counts) {
     let (Ok(mut client_in), Ok(mut server_in)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
     let (mut client_out, mut server_out) = (client, server);
+    let Counts {
+        round_trips,
+        errors,
+    } = counts;
     thread::spawn(move || {
-        let mut messages = Messages::default();
+        let mut messages = Messages::from_client();
         let mut buf = [0u8; 16 * 1024];
         loop {
             let n = match client_in.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            messages.feed(&buf[..n], &count);
+            messages.feed(&buf[..n], |kind| {
+                if matches!(kind, b'Q' | b'S') {
+                    round_trips.fetch_add(1, Ordering::SeqCst);
+                }
+            });
             if server_out.write_all(&buf[..n]).is_err() {
                 break;
             }
@@ -166,15 +198,29 @@ fn forward(client: TcpStream, server: Upstream, count: Arc<AtomicUsize>) {
         server_out.shutdown();
     });
     thread::spawn(move || {
-        let _ = std::io::copy(&mut server_in, &mut client_out);
+        let mut messages = Messages::from_server();
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match server_in.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            messages.feed(&buf[..n], |kind| {
+                if kind == b'E' {
+                    errors.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            if client_out.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
         let _ = client_out.shutdown(Shutdown::Write);
     });
 }
 
-/// Splits the client's bytes into messages: the start-up message has no
-/// type byte, every later one is a type byte and a length that counts
-/// itself.
-#[derive(Default)]
+/// Splits one direction's bytes into messages: every message is a type
+/// byte and a length that counts itself, but for the client's start-up
+/// message, which has no type byte.
 struct Messages {
     started: bool,
     header: [u8; 5],
@@ -183,7 +229,26 @@ struct Messages {
 }
 
 impl Messages {
-    fn feed(&mut self, mut data: &[u8], count: &AtomicUsize) {
+    /// The client's messages: a start-up message first.
+    fn from_client() -> Self {
+        Messages {
+            started: false,
+            header: [0; 5],
+            have: 0,
+            skip: 0,
+        }
+    }
+
+    /// The server's messages (no TLS is negotiated through the proxy).
+    fn from_server() -> Self {
+        Messages {
+            started: true,
+            ..Messages::from_client()
+        }
+    }
+
+    /// Reads `data`, telling `seen` the type of each message that starts.
+    fn feed(&mut self, mut data: &[u8], mut seen: impl FnMut(u8)) {
         while !data.is_empty() {
             if self.skip > 0 {
                 let n = self.skip.min(data.len());
@@ -205,10 +270,10 @@ impl Messages {
             self.skip = usize::try_from(len)
                 .expect("a message length")
                 .saturating_sub(4);
-            if !self.started {
+            if self.started {
+                seen(self.header[0]);
+            } else {
                 self.started = true;
-            } else if matches!(self.header[0], b'Q' | b'S') {
-                count.fetch_add(1, Ordering::SeqCst);
             }
         }
     }
@@ -236,12 +301,12 @@ mod tests {
         stream.extend(message(b'S', b""));
         stream.extend(message(b'Q', b"SELECT 'Q'\0"));
         for chunk in [1, 2, 3, 7, stream.len()] {
-            let count = AtomicUsize::new(0);
-            let mut m = Messages::default();
+            let mut kinds = Vec::new();
+            let mut m = Messages::from_client();
             for part in stream.chunks(chunk) {
-                m.feed(part, &count);
+                m.feed(part, |kind| kinds.push(kind));
             }
-            assert_eq!(count.load(Ordering::SeqCst), 3, "chunks of {chunk}");
+            assert_eq!(kinds, b"pQPBSQ", "chunks of {chunk}");
         }
     }
 }

@@ -161,11 +161,20 @@ fn custom_schema_and_table_names_are_quoted() {
     // An empty table name: `contract::apply::a_custom_tracking_table_name_is_quoted`.
 }
 
+/// The digest kept as the tracking table's comment.
 fn state_digest(client: &mut migrate::postgres::Client) -> Option<String> {
-    client
-        .query_one("SELECT digest FROM migrate_history_state", &[])
+    let comment: Option<String> = client
+        .query_one(
+            "SELECT obj_description('migrate_history'::regclass, 'pg_class')",
+            &[],
+        )
         .unwrap()
-        .get(0)
+        .get(0);
+    comment.map(|c| {
+        c.strip_prefix("migrate applied-state digest ")
+            .unwrap_or_else(|| panic!("a digest: {c}"))
+            .to_owned()
+    })
 }
 
 #[test]
@@ -392,6 +401,83 @@ fn a_dropped_tracking_table_is_not_taken_for_an_up_to_date_database() {
     assert_eq!(report.applied().len(), 3, "{report}");
     assert_eq!(client.versions(), [1, 2, 3]);
     assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
+}
+
+#[test]
+fn a_replaced_tracking_table_is_not_taken_for_the_one_digested() {
+    // Found in issue 10: the digest was kept in a table of its own, and a
+    // tracking table dropped and made again (restored from an older copy,
+    // say) left it standing: `run` said up to date and applied nothing.
+    let db = pg_db!("replaced_history");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE old_copy AS SELECT * FROM migrate_history WHERE version < 3;
+             DROP TABLE migrate_history, boots;
+             ALTER TABLE old_copy RENAME TO migrate_history;",
+        )
+        .unwrap();
+    let report = BASIC.run(&mut client).unwrap();
+    assert_eq!(applied(&report), [3], "{report}");
+    assert_eq!(client.count("SELECT count(*) FROM boots"), 1);
+    assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
+}
+
+#[test]
+fn a_first_boot_makes_the_server_report_no_error() {
+    // Found in issue 10: the one-round-trip probe read a table that does
+    // not exist on an empty database, and the server logged an ERROR for
+    // every booting replica (log-based alerting fired on each deploy).
+    let db = pg_db!("first_boot_quiet");
+    let proxy = db.proxy();
+    let url = proxy.url().to_owned();
+    let boots: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut conn = AnyConnection::open(&url).unwrap();
+                BASIC.run(&mut conn).unwrap().applied().len()
+            })
+        })
+        .collect();
+    let applied: usize = boots.into_iter().map(|b| b.join().unwrap()).sum();
+    assert_eq!(applied, 3, "each migration applied once");
+    let mut conn = AnyConnection::open(&url).unwrap();
+    assert!(BASIC.run(&mut conn).unwrap().is_up_to_date());
+    assert_eq!(proxy.server_errors(), 0, "errors the server reported");
+    // The proxy does see the server's errors.
+    let AnyConnection::Postgres(client) = &mut conn else {
+        unreachable!("a PostgreSQL connection")
+    };
+    assert!(client.batch_execute("SELECT FROM no_such_table").is_err());
+    assert_eq!(proxy.server_errors(), 1);
+}
+
+#[test]
+fn an_edit_by_a_role_that_does_not_own_the_table_voids_the_digest() {
+    // Only the table's owner may set its comment: the trigger voids the
+    // digest with its owner's rights, so an editor's change is neither
+    // refused nor left with a stale digest.
+    let db = pg_db!("editor_voids");
+    let mut client = db.connect();
+    BASIC.run(&mut client).unwrap();
+    assert!(state_digest(&mut client).is_some());
+    let editor = format!("\"{}_editor\"", db.name());
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {editor};
+             GRANT SELECT, UPDATE ON migrate_history TO {editor};
+             SET ROLE {editor};
+             UPDATE migrate_history SET applied_by = 'an editor';
+             RESET ROLE;
+             DROP OWNED BY {editor};
+             DROP ROLE {editor};"
+        ))
+        .unwrap();
+    assert_eq!(state_digest(&mut client), None);
+    assert!(BASIC.run(&mut client).unwrap().is_up_to_date());
+    assert!(state_digest(&mut client).is_some());
 }
 
 #[test]

@@ -13,11 +13,14 @@ pub(crate) struct Tracking {
     pub(crate) seeds: String,
     /// `"schema"."table_events"` or `"table_events"`.
     pub(crate) events: String,
-    /// `"schema"."table_state"`: one row caching the applied state's digest.
-    pub(crate) state: String,
-    /// The trigger function that clears the cached digest whenever the
-    /// tracking table changes.
-    pub(crate) state_reset: String,
+    /// The trigger function that voids the cached digest (the tracking
+    /// table's comment) whenever the table is changed by hand.
+    pub(crate) digest_void: String,
+    /// `"schema"."table_state"`: where the previous release kept the
+    /// digest (dropped by the first run of this one).
+    pub(crate) legacy_state: String,
+    /// The previous release's trigger function, dropped with its table.
+    pub(crate) legacy_state_reset: String,
     /// The schema, unquoted, if one was set.
     pub(crate) schema: Option<String>,
     /// The table name, unquoted.
@@ -43,8 +46,9 @@ impl Tracking {
             history: qualify(table),
             seeds: qualify(&format!("{table}_seeds")),
             events: qualify(&format!("{table}_events")),
-            state: qualify(&format!("{table}_state")),
-            state_reset: qualify(&format!("{table}_state_reset")),
+            digest_void: qualify(&format!("{table}_digest_void")),
+            legacy_state: qualify(&format!("{table}_state")),
+            legacy_state_reset: qualify(&format!("{table}_state_reset")),
             schema: schema.map(str::to_owned),
             table: table.to_owned(),
             lock_key: lock_key(schema.unwrap_or(""), table),
@@ -73,7 +77,8 @@ impl Tracking {
 }
 
 fn check_identifier(option: &'static str, name: &str) -> Result<(), BadName> {
-    // PostgreSQL truncates identifiers past 63 bytes; `_state_reset` adds 12.
+    // PostgreSQL truncates identifiers past 63 bytes; `_state_reset` and
+    // `_digest_void` add 12.
     let limit = if option == "table" { 63 - 12 } else { 63 };
     let reason = if name.is_empty() {
         "must not be empty".to_owned()

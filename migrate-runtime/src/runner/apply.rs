@@ -37,7 +37,7 @@ impl Runner<'_> {
         let latest = set.iter().last().map(Migration::version);
         // The no-op boot: one small query when the database holds exactly
         // this set, all applied.
-        let rows = match s.cached_digest(false).await? {
+        let rows = match s.cached_digest().await? {
             Cache::Stored(Some(d)) if d == set.digest => return Ok(up_to_date(latest, Vec::new())),
             Cache::Missing => Vec::new(),
             Cache::Stored(_) => s.read_applied(true).await?,

@@ -29,7 +29,7 @@ pub(super) async fn acquire(
     let mut pause = Duration::from_millis(2);
     while !s.try_lock().await? {
         if let Some(digest) = until {
-            if matches!(s.cached_digest(true).await?, Cache::Stored(Some(d)) if d == digest) {
+            if matches!(s.cached_digest().await?, Cache::Stored(Some(d)) if d == digest) {
                 return Ok(false);
             }
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::check::batch_len;
+use crate::backend::dialect::DIGEST_PREFIX;
 use crate::backend::double::{row, server_error, Call, Double};
 use crate::backend::{DbFailure, Position};
 use crate::model::embedded::{migration, migrations};
@@ -75,6 +76,19 @@ fn missing() -> Result<Vec<crate::backend::Row>, DbFailure> {
     Err(server_error("relation does not exist", "42P01", None))
 }
 
+/// Whether `sql` is the no-op boot's read of the cached digest.
+fn is_digest_read(sql: &str) -> bool {
+    sql.starts_with("SELECT to_regclass(")
+}
+
+/// The answer to [`is_digest_read`]: whether the tracking table exists and
+/// the digest kept as its comment.
+fn cached(exists: bool, digest: Option<&str>) -> Result<Vec<crate::backend::Row>, DbFailure> {
+    let comment = digest.map(|d| format!("{}{d}", DIGEST_PREFIX));
+    let exists = if exists { "t" } else { "f" };
+    Ok(vec![row("exists", &[Some(exists), comment.as_deref()])])
+}
+
 fn is_batch(sql: &str) -> bool {
     sql.contains("COMMIT;")
 }
@@ -87,7 +101,9 @@ fn empty_pg(
     mut other: impl FnMut(&str) -> Result<Vec<crate::backend::Row>, DbFailure> + Send + 'static,
 ) -> Double {
     Double::new(Engine::Postgres, move |sql| {
-        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+        if is_digest_read(sql) {
+            cached(false, None)
+        } else if sql.starts_with("SELECT version, name") {
             missing()
         } else if is_batch(sql) {
             batch(sql)
@@ -102,8 +118,8 @@ fn the_no_op_boot_is_one_query_and_takes_no_lock() {
     let set = set_of(3, &[]);
     let digest = set.digest.to_string();
     let mut db = Double::new(Engine::Postgres, move |sql| {
-        assert!(sql.starts_with("SELECT digest FROM"), "{sql}");
-        Ok(vec![row("digest", &[Some(&digest)])])
+        assert!(is_digest_read(sql), "{sql}");
+        cached(true, Some(&digest))
     });
     let report = set.run(&mut db).unwrap();
     assert!(report.is_up_to_date());
@@ -147,7 +163,7 @@ fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
         panic!("the lock is released last: {:?}", db.calls());
     };
     assert!(
-        then.contains(&format!("SET digest = E'{}'", set.digest)),
+        then.contains(&format!("COMMENT ON TABLE ' || E'\"migrate_history\"' || ' IS ' || quote_nullable(E'{DIGEST_PREFIX}{}')", set.digest)),
         "{then}"
     );
 }
@@ -191,7 +207,7 @@ fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed(
         panic!("the lock is released last");
     };
     assert!(
-        !then.contains("SET digest"),
+        !then.contains(DIGEST_PREFIX),
         "a failed run caches no digest: {then}"
     );
 }
@@ -200,8 +216,8 @@ fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed(
 fn refusals_come_before_the_lock() {
     let set = set_of(2, &[]);
     let mut db = Double::new(Engine::Postgres, |sql| {
-        if sql.starts_with("SELECT digest") {
-            return Ok(vec![row("digest", &[None])]);
+        if is_digest_read(sql) {
+            return cached(true, None);
         }
         let edited = "sha256:0000";
         Ok(vec![row(
@@ -224,13 +240,10 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
     let reads = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&reads);
     let mut db = Double::new(Engine::Postgres, move |sql| {
-        if sql.starts_with("SELECT to_regclass") {
-            return Ok(vec![row("exists", &[Some("t")])]);
-        }
-        if sql.starts_with("SELECT digest") {
+        if is_digest_read(sql) {
             // Void at first; the other runner's digest on the second read.
             let stored = (seen.fetch_add(1, Ordering::SeqCst) > 0).then_some(digest.as_str());
-            return Ok(vec![row("digest", &[stored])]);
+            return cached(true, stored);
         }
         Ok(Vec::new())
     });
@@ -374,7 +387,10 @@ fn a_lock_timeout_in_a_migration_is_retried_after_a_pause() {
     let attempts = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&attempts);
     let mut db = Double::new(Engine::Postgres, move |sql| {
-        if sql.starts_with("SELECT digest") || sql.starts_with("SELECT version, name") {
+        if is_digest_read(sql) {
+            return cached(false, None);
+        }
+        if sql.starts_with("SELECT version, name") {
             return missing();
         }
         if is_batch(sql) {

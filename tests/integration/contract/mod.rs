@@ -85,10 +85,11 @@
 //! seeding keeps the no-op boot.
 //!
 //! Compatibility (`compat`): a database written by the previous release
-//! (tracking tables, rows, events, PostgreSQL's digest row and trigger, as
+//! (tracking tables, rows, events, PostgreSQL's digest table and trigger, as
 //! 578c19f left them) is read by `status`, `verify` and `history`,
 //! migrated by `run` (a second run is a no-op: one query on PostgreSQL,
-//! the old digest honoured), and rolled back.
+//! after the first boot reads the table), the old digest table is dropped
+//! by the first run that writes, and everything is rolled back.
 
 /// One `#[test]` per engine for each listed contract function.
 macro_rules! contract {

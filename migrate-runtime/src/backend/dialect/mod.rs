@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use self::postgres::APPLIED_MS;
+pub(crate) use self::postgres::{APPLIED_MS, DIGEST_PREFIX};
 use crate::model::{Engine, Migration, Tracking};
 use crate::outcome::EventKind;
 
@@ -259,25 +259,11 @@ impl Dialect {
         }
     }
 
-    /// The query of the cached digest, on an engine that keeps one.
+    /// The query of the cached digest, on an engine that keeps one: whether
+    /// the tracking table exists and the digest kept with it. It never
+    /// fails, whatever exists.
     pub(crate) fn cached_digest(&self) -> Option<String> {
-        // Only while the tracking table it digests exists: dropped (with the
-        // application's tables, say), its digest must not outlive it.
-        self.pg().then(|| {
-            format!(
-                "SELECT digest FROM {} WHERE to_regclass({}) IS NOT NULL",
-                self.t.state,
-                self.literal(&self.t.history)
-            )
-        })
-    }
-
-    /// Whether the cached digest's table exists, asked without an error.
-    pub(crate) fn digest_table_exists(&self) -> String {
-        format!(
-            "SELECT to_regclass({}) IS NOT NULL",
-            self.literal(&self.t.state)
-        )
+        self.pg().then(|| postgres::cached_digest(self))
     }
 
     /// Brings the cached digest up to date with the table, never waiting

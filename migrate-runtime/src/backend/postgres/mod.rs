@@ -2,7 +2,7 @@
 //!
 //! Round trips (each one simple-query message), as the protocol sends
 //! them:
-//! - the no-op boot: 1 (`SELECT digest` from the one-row state table);
+//! - the no-op boot: 1 (the digest kept as the tracking table's comment);
 //! - reading the tracking table: 1;
 //! - transactional migrations: up to 32 of them (256 KiB of SQL) in one
 //!   message, each `BEGIN`, the migration, its bookkeeping (one prepared

@@ -11,7 +11,7 @@ mod units;
 use std::collections::BTreeMap;
 
 pub(crate) use self::steps::{Revert, Step};
-use super::dialect::{Change, Dialect};
+use super::dialect::{Change, Dialect, DIGEST_PREFIX};
 use super::{DbFailure, Driver, Row};
 use crate::model::{AppliedRow, Engine, HistoryRow, MigrationState, Tracking};
 use crate::outcome::{Error, Event, EventKind};
@@ -68,28 +68,22 @@ impl<'s> Session<'s> {
         }
     }
 
-    /// Reads the cached digest: one round trip, in which a missing table is
-    /// an error the server logs. `quiet` first asks the catalog whether the
-    /// table exists (one more round trip, no error), for the repeated reads
-    /// of a runner waiting for the lock.
-    pub(crate) async fn cached_digest(&mut self, quiet: bool) -> Result<Cache, Error> {
+    /// Reads the cached digest: one round trip that never fails on the
+    /// server (a missing table is an answer, not an error the server logs).
+    pub(crate) async fn cached_digest(&mut self) -> Result<Cache, Error> {
         let Some(query) = self.sql.cached_digest() else {
             return Ok(Cache::Unsupported);
         };
-        if quiet {
-            let exists = self.sql.digest_table_exists();
-            let rows = self.rows(&exists, "reading the tracking table").await?;
-            if rows.first().and_then(|r| r.get(0)) != Some("t") {
-                return Ok(Cache::Missing);
-            }
+        let rows = self.rows(&query, "reading the tracking table").await?;
+        let row = rows.first();
+        if row.and_then(|r| r.get(0)) != Some("t") {
+            return Ok(Cache::Missing);
         }
-        match self.db.run(&query).await {
-            Ok(rows) => Ok(Cache::Stored(
-                rows.first().and_then(|r| r.get(0)).map(str::to_owned),
-            )),
-            Err(f) if f.missing_table => Ok(Cache::Missing),
-            Err(f) => Err(self.db_error("reading the tracking table")(f)),
-        }
+        Ok(Cache::Stored(
+            row.and_then(|r| r.get(1))
+                .and_then(|c| c.strip_prefix(DIGEST_PREFIX))
+                .map(str::to_owned),
+        ))
     }
 
     /// Reads the tracking table, ordered by version; empty when it does not
