@@ -51,7 +51,7 @@ pub use outcome::{
 pub use runner::DEFAULT_LOCK_TIMEOUT;
 #[cfg(feature = "runner")]
 pub use runner::{
-    Policy, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    Policy, Resolution, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
 pub use text::checksum::checksum;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use super::generate::TemplateArgs;
 
@@ -157,8 +157,20 @@ pub(crate) enum DbCommand {
     },
     /// Mark every migration up to VERSION applied without running it
     Baseline { version: u64 },
-    /// Accept edited checksums and clear half-applied marks
+    /// Accept edited checksums and clear the marks of half-applied ups
     Repair,
+    /// Say what you found of a migration a no-transaction run left
+    /// unfinished (marked in_progress, failed, rolling_back or rollback_failed)
+    #[command(group(ArgGroup::new("found").required(true).args(["applied", "rolled_back"])))]
+    Resolve {
+        version: u64,
+        /// Everything the migration makes is there: record it applied
+        #[arg(long)]
+        applied: bool,
+        /// Nothing the migration makes is there: remove its row, so that it runs again
+        #[arg(long)]
+        rolled_back: bool,
+    },
     /// Run the seed files of `seeds/NAME/` that are new or changed
     Seed {
         /// The seed folder [default: the --env name, else `development`]
@@ -191,6 +203,7 @@ impl DbCommand {
             DbCommand::Verify { .. } => "verify",
             DbCommand::Baseline { .. } => "baseline",
             DbCommand::Repair => "repair",
+            DbCommand::Resolve { .. } => "resolve",
             DbCommand::Seed { .. } => "seed",
         }
     }
@@ -202,6 +215,7 @@ impl DbCommand {
             DbCommand::Down { .. }
                 | DbCommand::Redo { .. }
                 | DbCommand::Repair
+                | DbCommand::Resolve { .. }
                 | DbCommand::Baseline { .. }
                 | DbCommand::Seed { .. }
         )

@@ -12,7 +12,9 @@ use super::output::{Out, Paint};
 use super::seed;
 use super::status;
 use super::Failure;
-use crate::{AnyConnection, EventKind, Migrations, Report, Rollback, Runner};
+use crate::{
+    AnyConnection, EventKind, Finding, Migrations, Report, Resolution, Rollback, Runner,
+};
 
 /// Runs a database subcommand; returns the exit code.
 pub(crate) fn run(
@@ -67,6 +69,9 @@ pub(crate) fn run(
         DbCommand::Verify { pending } => status::verify(&cmd.runner, cmd.conn, cmd.out, pending),
         DbCommand::Baseline { version } => cmd.baseline(version),
         DbCommand::Repair => cmd.repair(),
+        DbCommand::Resolve {
+            version, applied, ..
+        } => cmd.resolve(version, applied),
         DbCommand::Seed { ref name, force } => {
             let env = seed::folder(name.as_deref(), config.env.as_deref());
             let how = (env, cmd.dry, force);
@@ -187,29 +192,70 @@ impl Cmd<'_> {
 
     fn repair(&mut self) -> Result<u8, Failure> {
         let (key, verb, found) = if self.dry {
-            // What repair resolves: drift and half-applied marks.
+            // What repair resolves: drift and the marks of half-applied ups.
             let p = self
                 .runner
                 .verify(self.conn)?
                 .into_iter()
-                .filter(|f| {
-                    matches!(
-                        f,
-                        crate::Finding::Drift { .. } | crate::Finding::HalfApplied { .. }
-                    )
+                .filter(|f| match f {
+                    Finding::Drift { .. } => true,
+                    Finding::HalfApplied { state, .. } => !state.is_rollback(),
+                    _ => false,
                 })
                 .collect();
             ("would_repair", "would repair", p)
         } else {
             ("repaired", "repaired", self.runner.repair(self.conn)?)
         };
-        self.out.document(&json!({ key: found }));
+        // A rollback that did not finish is not repair's to guess.
+        let left: Vec<Finding> = self
+            .runner
+            .verify(self.conn)?
+            .into_iter()
+            .filter(|f| matches!(f, Finding::HalfApplied { state, .. } if state.is_rollback()))
+            .collect();
+        self.out.document(&json!({ key: found, "not_repaired": left }));
         if found.is_empty() {
             self.out.line("nothing to repair");
         }
         for f in &found {
             self.out.line(&format!("{verb}: {f}"));
         }
+        for f in &left {
+            if let Finding::HalfApplied { version: v, .. } = f {
+                self.out.line(&format!(
+                    "not repaired: {f}; whether what it removed is still there is yours to say: `migrate resolve {v} --rolled-back` or `migrate resolve {v} --applied`"
+                ));
+            }
+        }
+        Ok(u8::from(!left.is_empty()))
+    }
+
+    /// Records the operator's finding on an unfinished migration.
+    fn resolve(&mut self, version: u64, applied: bool) -> Result<u8, Failure> {
+        let resolution = if applied {
+            Resolution::Applied
+        } else {
+            Resolution::RolledBack
+        };
+        let outcome = if applied { "applied" } else { "rolled back" };
+        if self.dry {
+            let found = self.runner.verify(self.conn)?.into_iter().find(
+                |f| matches!(f, Finding::HalfApplied { version: v, .. } if *v == version),
+            );
+            let Some(f) = found else {
+                return Err(Failure::usage(format!(
+                    "migration {version} has no unfinished mark: nothing to resolve"
+                )));
+            };
+            self.out
+                .document(&json!({ "dry_run": true, "would_resolve": f, "as": outcome }));
+            self.out.line(&format!("would record {outcome}: {f}"));
+            return Ok(0);
+        }
+        let f = self.runner.resolve(self.conn, version, resolution)?;
+        self.out.document(&json!({ "resolved": f, "as": outcome }));
+        self.out.line(&format!("recorded {outcome}: {f}"));
         Ok(0)
     }
 }

@@ -116,9 +116,18 @@ fn fields(e: &Error) -> Vec<(&'static str, Value)> {
             "out_of_order",
             vec![("version", json!(version)), ("file", json!(file))],
         ),
-        Error::HalfApplied { version, file, .. } => (
+        Error::HalfApplied {
+            version,
+            file,
+            state,
+            ..
+        } => (
             "half_applied",
-            vec![("version", json!(version)), ("file", json!(file))],
+            vec![
+                ("version", json!(version)),
+                ("file", json!(file)),
+                ("state", json!(state)),
+            ],
         ),
         Error::Irreversible { version, name, .. } => (
             "irreversible",

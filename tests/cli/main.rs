@@ -9,6 +9,7 @@ mod generate;
 mod lifecycle;
 mod messages;
 mod pipe;
+mod resolve;
 mod secrets;
 mod seeds;
 mod status;

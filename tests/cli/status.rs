@@ -79,3 +79,40 @@ fn the_status_headline_names_failed_and_unknown_versions() {
         );
     }
 }
+
+#[test]
+fn applied_by_is_filled_on_sqlite_without_a_user_variable() {
+    // Found in issue 10: `applied_by` was empty on SQLite where `USER` is
+    // unset (containers, service managers); it comes from the operating
+    // system's account database then.
+    let p = project("tests/fixtures/basic");
+    let dir = p.path();
+    let url = ["--database-url", "sqlite:app.db"];
+    let no_user = [("USER", ""), ("USERNAME", "")];
+    migrate_with(dir, &[&["up"][..], &url].concat(), &no_user).expect(0);
+    let status = migrate_with(
+        dir,
+        &[&["status", "--format", "json"][..], &url].concat(),
+        &no_user,
+    )
+    .expect(0)
+    .json();
+    let by = status["applied"][0]["applied_by"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!by.is_empty(), "{status}");
+    let with_user = migrate_with(
+        dir,
+        &[&["down"][..], &url].concat(),
+        &[("USER", "ops-alice")],
+    );
+    with_user.expect(0);
+    let history = migrate_with(
+        dir,
+        &[&["history", "--format", "json"][..], &url].concat(),
+        &[],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(history[0]["actor"], "ops-alice", "{history}");
+}

@@ -98,6 +98,10 @@ pub static RULE_ACTIONS: Migrations = embed_migrations!("tests/fixtures/rule_act
 /// `BASIC` whose migration 2 has a down file failing on its line 2.
 pub static FAILING_DOWN: Migrations = embed_migrations!("tests/fixtures/failing_down");
 
+/// One migration whose no-transaction down file fails on its second
+/// statement, after dropping one of the two tables the migration made.
+pub static FAILING_NONTX_DOWN: Migrations = embed_migrations!("tests/fixtures/failing_nontx_down");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

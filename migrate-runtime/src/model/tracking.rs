@@ -120,9 +120,34 @@ pub enum MigrationState {
     InProgress,
     /// A no-transaction migration that failed halfway.
     Failed,
+    /// A no-transaction down migration that started and did not finish (or
+    /// is still running): what the migration made may be partly gone.
+    RollingBack,
+    /// A no-transaction down migration that failed halfway: what the
+    /// migration made may be partly gone.
+    RollbackFailed,
 }
 
 impl MigrationState {
+    /// Every state, as the tracking table's `status` column allows them.
+    pub(crate) const ALL: [MigrationState; 5] = [
+        MigrationState::Applied,
+        MigrationState::InProgress,
+        MigrationState::Failed,
+        MigrationState::RollingBack,
+        MigrationState::RollbackFailed,
+    ];
+
+    /// Whether the mark was left by a rollback (a down migration) rather
+    /// than by applying (an up migration).
+    #[must_use]
+    pub fn is_rollback(self) -> bool {
+        matches!(
+            self,
+            MigrationState::RollingBack | MigrationState::RollbackFailed
+        )
+    }
+
     /// The text stored in the tracking table's `status` column.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -130,17 +155,14 @@ impl MigrationState {
             MigrationState::Applied => "applied",
             MigrationState::InProgress => "in_progress",
             MigrationState::Failed => "failed",
+            MigrationState::RollingBack => "rolling_back",
+            MigrationState::RollbackFailed => "rollback_failed",
         }
     }
 
     /// The state stored as `text`, if it is one.
     pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text {
-            "applied" => Some(MigrationState::Applied),
-            "in_progress" => Some(MigrationState::InProgress),
-            "failed" => Some(MigrationState::Failed),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 

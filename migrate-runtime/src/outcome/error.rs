@@ -83,11 +83,10 @@ pub enum Error {
         latest_applied: u64,
     },
 
-    /// A no-transaction migration stopped halfway in an earlier run (or its
-    /// runner died); its statements may be partly applied.
-    #[error(
-        "migration {version} ({file}) is marked `{state}` by an earlier no-transaction run that did not finish; check what it applied, complete or undo it by hand, then run `repair` (which removes the mark from {table} so that it runs again)"
-    )]
+    /// A no-transaction migration (or its down migration, for the
+    /// `rolling_back` and `rollback_failed` marks) stopped halfway in an
+    /// earlier run, or its runner died; its statements may have partly run.
+    #[error("{}", half_applied(.version, .file, .state, .table))]
     #[non_exhaustive]
     HalfApplied {
         /// The version.
@@ -263,6 +262,20 @@ impl Error {
 }
 
 /// The code a driver's error carries, if it is a database error.
+/// The refusal's message for a migration left half applied, worded for the
+/// direction that did not finish.
+fn half_applied(version: &u64, file: &str, state: &MigrationState, table: &str) -> String {
+    if state.is_rollback() {
+        format!(
+            "migration {version} ({file}) is marked `{state}` by an earlier no-transaction rollback that did not finish: what its down migration removed before it stopped is gone, the rest is still there; finish the rollback by hand and run `resolve {version} --rolled-back`, or restore what it removed and run `resolve {version} --applied` (either records the truth in {table}; `repair` will not guess)"
+        )
+    } else {
+        format!(
+            "migration {version} ({file}) is marked `{state}` by an earlier no-transaction run that did not finish; check what it applied, then either undo it by hand and run `repair` (which removes the mark from {table} so that it runs again) or complete it by hand and run `resolve {version} --applied`"
+        )
+    }
+}
+
 fn driver_code(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<ErrorCode> {
     #[cfg(feature = "postgres")]
     if let Some(code) = e

@@ -91,7 +91,8 @@ impl MigrationFailure {
     }
 
     /// Whether the migration ran without a transaction, so that what ran
-    /// before the failure stays; its row is then marked `failed`.
+    /// before the failure stays; its row is then marked `failed` (or
+    /// `rollback_failed`, for a down migration).
     #[must_use]
     pub fn is_partial(&self) -> bool {
         self.partial
@@ -124,7 +125,13 @@ impl fmt::Display for MigrationFailure {
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
-        if self.partial {
+        if self.partial && self.direction == Direction::Down {
+            write!(
+                f,
+                "\n  the down migration runs without a transaction: what it removed before the failure stays removed; migration {v} is marked `rollback_failed` in the tracking table, which stops later runs until it is resolved: finish the rollback by hand and run `resolve {v} --rolled-back`, or restore what it removed and run `resolve {v} --applied`",
+                v = self.version
+            )
+        } else if self.partial {
             write!(
                 f,
                 "\n  the migration runs without a transaction: what ran before the failure stays (a failed CREATE INDEX CONCURRENTLY leaves an invalid index) and it is marked `failed` in the tracking table, which stops later runs until it is resolved"

@@ -23,11 +23,14 @@ pub enum EventKind {
     Repair,
     /// A seed file ran.
     Seed,
+    /// An unfinished mark was resolved by hand: the migration recorded
+    /// applied, or rolled back (`resolve`).
+    Resolve,
 }
 
 impl EventKind {
     /// Every kind, in the order above.
-    pub(crate) const ALL: [EventKind; 7] = [
+    pub(crate) const ALL: [EventKind; 8] = [
         EventKind::Apply,
         EventKind::Start,
         EventKind::Failure,
@@ -35,6 +38,7 @@ impl EventKind {
         EventKind::Baseline,
         EventKind::Repair,
         EventKind::Seed,
+        EventKind::Resolve,
     ];
 
     /// The text stored in the event log's `event` column.
@@ -48,6 +52,7 @@ impl EventKind {
             EventKind::Baseline => "baseline",
             EventKind::Repair => "repair",
             EventKind::Seed => "seed",
+            EventKind::Resolve => "resolve",
         }
     }
 

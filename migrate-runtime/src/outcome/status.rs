@@ -106,7 +106,8 @@ pub enum Finding {
         version: u64,
         /// The name recorded.
         name: String,
-        /// `in_progress` or `failed`.
+        /// `in_progress` or `failed` (applying), `rolling_back` or
+        /// `rollback_failed` (rolling back).
         state: MigrationState,
     },
 }
@@ -133,6 +134,10 @@ impl fmt::Display for Finding {
             Finding::InvalidIndex { name, table } => write!(
                 f,
                 "index {name} on {table} is invalid: a CREATE INDEX CONCURRENTLY failed (or is still running); drop it and build it again"
+            ),
+            Finding::HalfApplied { version, name, state } if state.is_rollback() => write!(
+                f,
+                "migration {version} ({name}) is marked `{state}` by a no-transaction rollback that did not finish"
             ),
             Finding::HalfApplied { version, name, state } => write!(
                 f,

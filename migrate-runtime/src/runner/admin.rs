@@ -5,7 +5,21 @@ use super::lock::locked;
 use super::Runner;
 use crate::backend::dialect::Change;
 use crate::backend::Database;
+use crate::model::MigrationState;
 use crate::outcome::{examine, Error, Finding};
+
+/// What an operator found of a migration left unfinished by a
+/// no-transaction run (see [`Runner::resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resolution {
+    /// Everything the migration makes is there (completed by hand, or its
+    /// failed rollback undone): record it applied.
+    Applied,
+    /// Nothing the migration makes is there (undone by hand, or its
+    /// rollback finished by hand): remove its row, so that it runs again.
+    RolledBack,
+}
 
 impl Runner<'_> {
     /// Marks every migration of the set up to and including `version` as
@@ -107,11 +121,14 @@ impl Runner<'_> {
     }
 
     /// After an intentional edit of applied migrations, or once an
-    /// unfinished no-transaction migration has been dealt with by hand:
+    /// unfinished no-transaction migration has been undone by hand:
     /// rewrites drifted checksums (and stored down SQL) to the set's, and
     /// removes `in_progress`/`failed` marks so those migrations run again.
     /// Each change is logged as a `repair` event. Returns what it resolved;
-    /// unknown and out-of-order migrations are not repairable and stay.
+    /// unknown and out-of-order migrations are not repairable and stay, and
+    /// so do the marks of a rollback that did not finish (`rolling_back`,
+    /// `rollback_failed`): whether the migration's objects are still there
+    /// is for the operator to say, with [`Runner::resolve`].
     ///
     /// ```no_run
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -163,7 +180,7 @@ impl Runner<'_> {
                             version,
                             name,
                             state: mark,
-                        } => {
+                        } if !mark.is_rollback() => {
                             let Some(row) = rows.iter().find(|r| r.version == *version) else {
                                 continue;
                             };
@@ -183,6 +200,85 @@ impl Runner<'_> {
                     s.record(&changes).await?;
                 }
                 Ok(resolved)
+            })
+            .await
+        })
+    }
+
+    /// Records what the operator found of migration `version`, left
+    /// unfinished by a no-transaction run (marked `in_progress` or `failed`
+    /// while applying, `rolling_back` or `rollback_failed` while rolling
+    /// back): [`Resolution::Applied`] marks it applied,
+    /// [`Resolution::RolledBack`] removes its row so that it runs again.
+    /// Logged as a `resolve` event. Returns the mark it resolved.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// use migrate_runtime::Resolution;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// // Migration 7's down failed halfway; its index was built again by hand:
+    /// migrations.runner().resolve(&mut conn, 7, Resolution::Applied)?;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (changing nothing) if `version` has no
+    /// unfinished mark; a lock timeout or a database error.
+    pub fn resolve<D: Database + ?Sized>(
+        &self,
+        db: &mut D,
+        version: u64,
+        resolution: Resolution,
+    ) -> Result<Finding, Error> {
+        let t = self.tracking()?;
+        let table = t.display_name();
+        self.on(db, &t, async |s| {
+            locked(s, self.lock_wait, async |s, state| {
+                let rows = s.read_applied(false).await?;
+                // Other unfinished rows stay unfinished: their stand-in
+                // checksums keep the digest from matching any set.
+                state.extend(rows.iter().map(|r| {
+                    let sum = match r.state {
+                        MigrationState::Applied => r.checksum.clone(),
+                        other => format!("{other}:{}", r.checksum),
+                    };
+                    (r.version, sum)
+                }));
+                let Some(row) = rows.iter().find(|r| r.version == version) else {
+                    return Err(Error::invalid_option(
+                        "resolve version",
+                        format!("migration {version} has no row in {table}: nothing to resolve"),
+                    ));
+                };
+                if row.state == MigrationState::Applied {
+                    return Err(Error::invalid_option(
+                        "resolve version",
+                        format!("migration {version} is applied and finished: nothing to resolve"),
+                    ));
+                }
+                let applied = resolution == Resolution::Applied;
+                if applied {
+                    state.insert(version, row.checksum.clone());
+                } else {
+                    state.remove(&version);
+                }
+                s.record(&[Change::Resolve {
+                    version,
+                    name: &row.name,
+                    checksum: &row.checksum,
+                    state: row.state,
+                    applied,
+                }])
+                .await?;
+                Ok(Finding::HalfApplied {
+                    version,
+                    name: row.name.clone(),
+                    state: row.state,
+                })
             })
             .await
         })

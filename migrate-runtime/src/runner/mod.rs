@@ -20,6 +20,7 @@ mod seed;
 #[cfg(test)]
 mod tests;
 
+pub use admin::Resolution;
 pub use rollback::Rollback;
 
 /// The tracking table's default name; its event log is `<name>_events`.

@@ -11,6 +11,31 @@ use crate::support::*;
 
 contract! {
     a_database_written_by_the_previous_release_is_read_and_migrated,
+    a_table_of_the_previous_release_takes_the_marks_of_a_failed_rollback,
+}
+
+fn a_table_of_the_previous_release_takes_the_marks_of_a_failed_rollback(db: &Db) {
+    // Its `status` constraint predates the rollback marks: the first run
+    // that writes brings it up to date (on SQLite by making the table
+    // again), keeping the rows.
+    let mut old = db.open();
+    previous_release_applied(&mut old, &BASIC, 2);
+    drop(old);
+    let mut conn = db.open();
+    assert_eq!(applied(&BASIC.run(&mut conn).unwrap()), [3]);
+    assert_eq!(conn.versions(), [1, 2, 3]);
+    conn.execute_sql("DROP TABLE boots; DROP TABLE b; DROP TABLE a;");
+    conn.execute_sql("DELETE FROM migrate_history");
+    let err = FAILING_NONTX_DOWN
+        .run(&mut conn)
+        .and_then(|_| {
+            FAILING_NONTX_DOWN
+                .runner()
+                .rollback(&mut conn, Rollback::All)
+        })
+        .unwrap_err();
+    assert!(err.migration_failure().is_some(), "{err}");
+    assert_eq!(conn.statuses(), ["rollback_failed"]);
 }
 
 /// PostgreSQL, `tracking::begin_writes` of 578c19f for the default table

@@ -1,8 +1,9 @@
 //! No-transaction migrations: applied statement by statement, marked while
 //! they run; one that fails half way stays marked and stops later runs
-//! until repaired.
+//! until repaired (an up) or resolved (a down: whether what it removed is
+//! still there is the operator's to say).
 
-use migrate::{Error, Finding, MigrationState, Rollback};
+use migrate::{Direction, Error, EventKind, Finding, MigrationState, Resolution, Rollback};
 
 use crate::fixtures::*;
 use crate::support::*;
@@ -12,6 +13,141 @@ contract! {
     half_applied_no_transaction_migration_is_marked_and_blocks_later_runs,
     verify_reports_a_half_applied_migration,
     repair_clears_a_half_applied_mark,
+    a_failed_no_transaction_down_is_marked_as_a_rollback_and_repair_does_not_guess,
+    resolve_records_a_failed_rollback_as_applied_or_rolled_back,
+}
+
+/// Applies `FAILING_NONTX_DOWN` and rolls it back: the down fails after
+/// dropping `item_notes`, before dropping `items`.
+fn failed_rollback(conn: &mut AnyConnection) -> Error {
+    FAILING_NONTX_DOWN.run(conn).unwrap();
+    FAILING_NONTX_DOWN
+        .runner()
+        .rollback(conn, Rollback::All)
+        .unwrap_err()
+}
+
+fn a_failed_no_transaction_down_is_marked_as_a_rollback_and_repair_does_not_guess(db: &Db) {
+    // Found in issue 10: the row was marked `failed`, the next `up` said
+    // the up had failed, and `repair` deleted the row while `items` was
+    // still there: the next `up` failed on "already exists".
+    let mut conn = db.open();
+    let err = failed_rollback(&mut conn);
+    let f = err.migration_failure().expect("a migration failure");
+    assert_eq!(
+        (f.direction(), f.version(), f.line()),
+        (Direction::Down, 1, Some(4)),
+        "{err}"
+    );
+    assert!(f.is_partial());
+    let text = err.to_string();
+    assert!(
+        text.contains("`rollback_failed`") && text.contains("resolve 1 --rolled-back"),
+        "{text}"
+    );
+    assert_eq!(conn.statuses(), ["rollback_failed"]);
+    assert!(conn.exists("items") && !conn.exists("item_notes"));
+    let started = FAILING_NONTX_DOWN.runner().history(&mut conn, 10).unwrap();
+    assert!(
+        started
+            .iter()
+            .any(|e| e.kind() == EventKind::Start && e.detail() == Some("down")),
+        "{started:?}"
+    );
+
+    // The next run refuses, worded for the rollback.
+    let err = FAILING_NONTX_DOWN.run(&mut conn).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::HalfApplied {
+                version: 1,
+                state: MigrationState::RollbackFailed,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("rollback that did not finish") && text.contains("--applied"),
+        "{text}"
+    );
+
+    // `repair` resolves nothing and leaves the mark.
+    let resolved = FAILING_NONTX_DOWN.runner().repair(&mut conn).unwrap();
+    assert!(resolved.is_empty(), "{resolved:?}");
+    assert_eq!(conn.statuses(), ["rollback_failed"]);
+    let problems = FAILING_NONTX_DOWN.runner().verify(&mut conn).unwrap();
+    assert!(
+        matches!(
+            &problems[..],
+            [Finding::HalfApplied {
+                version: 1,
+                state: MigrationState::RollbackFailed,
+                ..
+            }]
+        ),
+        "{problems:?}"
+    );
+}
+
+fn resolve_records_a_failed_rollback_as_applied_or_rolled_back(db: &Db) {
+    let mut conn = db.open();
+    failed_rollback(&mut conn);
+    let runner = FAILING_NONTX_DOWN.runner();
+
+    // Nothing to resolve at a version without a mark: nothing changes.
+    let err = runner
+        .resolve(&mut conn, 2, Resolution::Applied)
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { .. }), "{err}");
+
+    // The operator restores what the down removed: applied.
+    conn.execute_sql("CREATE TABLE item_notes (id INTEGER PRIMARY KEY, item INTEGER)");
+    let found = runner.resolve(&mut conn, 1, Resolution::Applied).unwrap();
+    assert!(
+        matches!(
+            found,
+            Finding::HalfApplied {
+                version: 1,
+                state: MigrationState::RollbackFailed,
+                ..
+            }
+        ),
+        "{found:?}"
+    );
+    assert_eq!(conn.statuses(), ["applied"]);
+    assert!(FAILING_NONTX_DOWN.run(&mut conn).unwrap().is_up_to_date());
+    let status = runner.status(&mut conn).unwrap();
+    assert!(
+        status.is_up_to_date() && status.problems().is_empty(),
+        "{:?}",
+        status.problems()
+    );
+    let err = runner
+        .resolve(&mut conn, 1, Resolution::Applied)
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { .. }), "{err}");
+
+    // Failed again; this time the operator finishes the rollback by hand:
+    // rolled back, and the next run applies the migration afresh.
+    runner.rollback(&mut conn, Rollback::All).unwrap_err();
+    conn.execute_sql("DROP TABLE items");
+    runner
+        .resolve(&mut conn, 1, Resolution::RolledBack)
+        .unwrap();
+    assert!(conn.versions().is_empty());
+    assert_eq!(applied(&FAILING_NONTX_DOWN.run(&mut conn).unwrap()), [1]);
+    assert!(conn.exists("items") && conn.exists("item_notes"));
+    let kinds: Vec<EventKind> = runner
+        .history(&mut conn, 20)
+        .unwrap()
+        .iter()
+        .map(|e| e.kind())
+        .filter(|k| *k == EventKind::Resolve)
+        .collect();
+    assert_eq!(kinds.len(), 2);
 }
 
 fn a_no_transaction_migration_applies_between_transactional_ones(db: &Db) {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use self::postgres::{APPLIED_MS, DIGEST_PREFIX};
-use crate::model::{Engine, Migration, Tracking};
+use crate::model::{quote_ident, Engine, Migration, MigrationState, Tracking};
 use crate::outcome::EventKind;
 
 /// The SQL of one engine's tracking tables.
@@ -60,6 +60,16 @@ pub(crate) enum Change<'a> {
         new: &'a str,
         down_sql: Option<&'a str>,
     },
+    /// Records what an operator says of an unfinished no-transaction
+    /// migration: applied (the mark becomes `applied`), or rolled back (the
+    /// row goes, and the migration runs again). Event `resolve`.
+    Resolve {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        state: MigrationState,
+        applied: bool,
+    },
     /// Removes the mark of an unfinished no-transaction migration, so that
     /// it runs again (event `repair`).
     Unmark {
@@ -68,6 +78,19 @@ pub(crate) enum Change<'a> {
         checksum: &'a str,
         state: &'a str,
     },
+}
+
+/// Who runs this process, for SQLite, which has no database user: `USER`
+/// (`USERNAME` on Windows), else the operating system's account database
+/// (unset in many containers and services).
+fn os_user() -> Option<String> {
+    let set = |name| std::env::var(name).ok().filter(|u: &String| !u.is_empty());
+    set("USER").or_else(|| set("USERNAME")).or_else(|| {
+        #[cfg(feature = "sqlite")]
+        return whoami::username().ok().filter(|u| !u.is_empty());
+        #[cfg(not(feature = "sqlite"))]
+        None
+    })
 }
 
 impl Dialect {
@@ -131,8 +154,7 @@ impl Dialect {
         if self.pg() {
             return "current_user".to_owned();
         }
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME"));
-        self.opt_literal(user.ok().as_deref())
+        self.opt_literal(os_user().as_deref())
     }
 
     /// Opens a migration's transaction.
@@ -247,6 +269,28 @@ impl Dialect {
         } else {
             tables::history_and_events(self.engine, &self.t)
         }
+    }
+
+    /// On SQLite, the query of the tracking table's definition, to learn
+    /// whether an earlier release made it (PostgreSQL brings it up to date
+    /// in [`Dialect::begin_writes`]).
+    pub(crate) fn history_definition(&self) -> Option<String> {
+        (!self.pg()).then(|| {
+            let master = self.t.schema.as_deref().map_or_else(
+                || "sqlite_master".to_owned(),
+                |s| format!("{}.sqlite_master", quote_ident(s)),
+            );
+            format!(
+                "SELECT sql FROM {master} WHERE type = 'table' AND name = {}",
+                self.literal(&self.t.table)
+            )
+        })
+    }
+
+    /// What brings a tracking table of `definition` up to date, if it was
+    /// made by an earlier release.
+    pub(crate) fn upgrade_history(&self, definition: &str) -> Option<String> {
+        tables::check_outdated(definition).then(|| tables::rebuild_history(&self.t))
     }
 
     /// Stores the final digest (when the run succeeded) and undoes what
@@ -416,11 +460,37 @@ impl Dialect {
         )
     }
 
-    /// Marks a migration that failed outside a transaction.
-    pub(crate) fn mark_failed(&self, version: u64) -> String {
+    /// Marks an applied migration whose no-transaction down migration
+    /// begins, and logs its `start` (detail `down`).
+    pub(crate) fn mark_rolling_back(&self, version: u64, name: &str, checksum: &str) -> String {
+        let mut sql = format!(
+            "UPDATE {} SET status = '{}' WHERE version = {version};\n",
+            self.t.history,
+            MigrationState::RollingBack.as_str()
+        );
+        sql.push_str(&self.event(&EventRow {
+            version: Some(version),
+            name,
+            kind: EventKind::Start,
+            checksum,
+            ms: None,
+            detail: Some("down"),
+        }));
+        sql
+    }
+
+    /// Marks a migration whose up (or, with `down`, down) migration failed
+    /// outside a transaction.
+    pub(crate) fn mark_failed(&self, version: u64, down: bool) -> String {
+        let state = if down {
+            MigrationState::RollbackFailed
+        } else {
+            MigrationState::Failed
+        };
         format!(
-            "UPDATE {} SET status = 'failed' WHERE version = {version};\n",
-            self.t.history
+            "UPDATE {} SET status = '{}' WHERE version = {version};\n",
+            self.t.history,
+            state.as_str()
         )
     }
 
@@ -463,6 +533,27 @@ impl Dialect {
                     self.opt_literal(down_sql),
                 ),
                 (version, name, EventKind::Repair, new, format!("checksum {old} replaced by {new}")),
+            ),
+            Change::Resolve { version, name, checksum, state, applied } => (
+                if applied {
+                    format!(
+                        "UPDATE {h} SET status = '{}' WHERE version = {version};\n",
+                        MigrationState::Applied.as_str()
+                    )
+                } else {
+                    format!("DELETE FROM {h} WHERE version = {version};\n")
+                },
+                (
+                    version,
+                    name,
+                    EventKind::Resolve,
+                    checksum,
+                    if applied {
+                        format!("`{state}` mark resolved by hand: applied")
+                    } else {
+                        format!("`{state}` mark resolved by hand: rolled back, the migration runs again")
+                    },
+                ),
             ),
             Change::Unmark { version, name, checksum, state } => (
                 format!("DELETE FROM {h} WHERE version = {version};\n"),

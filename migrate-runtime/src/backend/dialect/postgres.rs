@@ -9,7 +9,7 @@
 //! outlive the rows it digests).
 
 use super::Dialect;
-use crate::model::{quote_ident, Migration, Tracking};
+use crate::model::{quote_ident, Migration, MigrationState, Tracking};
 
 /// The session setting that tells the trigger a write is migrate's own.
 const WRITING: &str = "migrate.writing";
@@ -109,8 +109,16 @@ pub(super) fn begin_writes(d: &Dialect) -> String {
         format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(s))
     });
     format!(
-        "{schema}{tables}{function}DO $migrate$ BEGIN
+        "{schema}{tables}{function}DO $migrate$ DECLARE c name; BEGIN
     {legacy}
+    -- A table made by an earlier release allows fewer states.
+    FOR c IN SELECT conname FROM pg_constraint
+             WHERE conrelid = {history_name}::regclass AND contype = 'c'
+               AND pg_get_constraintdef(oid) LIKE '%''in_progress''%'
+               AND pg_get_constraintdef(oid) NOT LIKE {newest} LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s',
+                       {history_name}, c, c, {check});
+    END LOOP;
     IF NOT EXISTS (SELECT FROM pg_trigger
                    WHERE tgrelid = {history_name}::regclass AND tgname = '{VOID_TRIGGER}') THEN
         CREATE TRIGGER {VOID_TRIGGER}
@@ -136,6 +144,8 @@ PREPARE {RECORD} (bigint, text, text, text) AS
         function = void_function(t),
         legacy = drop_legacy(d),
         void_digest = set_digest(d, "NULL"),
+        newest = d.literal(&format!("%'{}'%", MigrationState::RollbackFailed.as_str())),
+        check = d.literal(&super::tables::status_check()),
         history = t.history,
         events = t.events,
         void = t.digest_void,

@@ -237,6 +237,16 @@ impl<'s> Session<'s> {
             .await
             .map_err(self.db_error("creating the tracking tables"))?;
         self.began = true;
+        if let Some(query) = self.sql.history_definition() {
+            let rows = self.rows(&query, "reading the tracking table's definition").await?;
+            let definition = rows.first().and_then(|r| r.get(0)).unwrap_or_default();
+            if let Some(upgrade) = self.sql.upgrade_history(definition) {
+                if let Err(f) = self.db.run(&upgrade).await {
+                    let _ = self.db.run("ROLLBACK").await;
+                    return Err(self.db_error("bringing the tracking table up to date")(f));
+                }
+            }
+        }
         Ok(())
     }
 

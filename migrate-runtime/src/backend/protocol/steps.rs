@@ -235,7 +235,8 @@ impl Session<'_> {
 
     /// Runs a down migration and removes its tracking row, logging a
     /// `rollback` event, in one transaction unless the down SQL is marked
-    /// `-- migrate:no-transaction` (then a failure marks the row `failed`).
+    /// `-- migrate:no-transaction`: then the row is marked `rolling_back`
+    /// while it runs, and `rollback_failed` if it fails.
     pub(crate) async fn revert(&mut self, r: &Revert<'_>) -> Result<(), Error> {
         let subject = Subject {
             version: r.version,
@@ -261,10 +262,11 @@ impl Session<'_> {
         );
         if r.no_transaction {
             let record = move |_| forget.clone();
+            let begin = self.sql.mark_rolling_back(r.version, r.name, r.checksum);
             return self
                 .outside(
                     &subject,
-                    String::new(),
+                    begin,
                     Work::Sql(r.sql, r.statements),
                     (None, None),
                     &record,

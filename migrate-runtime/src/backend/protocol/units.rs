@@ -136,7 +136,8 @@ impl Session<'_> {
                 let _ = self.db.run("ROLLBACK").await;
             }
             After::MarkFailed => {
-                let _ = self.db.run(&self.sql.mark_failed(s.version)).await;
+                let down = s.kind == Kind::Migration(Direction::Down);
+                let _ = self.db.run(&self.sql.mark_failed(s.version, down)).await;
             }
             After::Nothing => {}
         }
