@@ -41,8 +41,8 @@ pub use migrate_runtime::{
     AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction, DownSource,
     DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Migration, MigrationFailure,
     MigrationState, Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Progress,
-    Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome, SeedReport,
-    SeededFile, SqlState, Status, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
+    Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome,
+    SeedReport, SeededFile, SqlState, Status, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
     DEFAULT_TABLE,
 };
 

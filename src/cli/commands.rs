@@ -12,9 +12,7 @@ use super::output::{Out, Paint};
 use super::seed;
 use super::status;
 use super::Failure;
-use crate::{
-    AnyConnection, EventKind, Finding, Migrations, Report, Resolution, Rollback, Runner,
-};
+use crate::{AnyConnection, EventKind, Finding, Migrations, Report, Resolution, Rollback, Runner};
 
 /// Runs a database subcommand; returns the exit code.
 pub(crate) fn run(
@@ -214,7 +212,8 @@ impl Cmd<'_> {
             .into_iter()
             .filter(|f| matches!(f, Finding::HalfApplied { state, .. } if state.is_rollback()))
             .collect();
-        self.out.document(&json!({ key: found, "not_repaired": left }));
+        self.out
+            .document(&json!({ key: found, "not_repaired": left }));
         if found.is_empty() {
             self.out.line("nothing to repair");
         }
@@ -240,9 +239,10 @@ impl Cmd<'_> {
         };
         let outcome = if applied { "applied" } else { "rolled back" };
         if self.dry {
-            let found = self.runner.verify(self.conn)?.into_iter().find(
-                |f| matches!(f, Finding::HalfApplied { version: v, .. } if *v == version),
-            );
+            let found =
+                self.runner.verify(self.conn)?.into_iter().find(
+                    |f| matches!(f, Finding::HalfApplied { version: v, .. } if *v == version),
+                );
             let Some(f) = found else {
                 return Err(Failure::usage(format!(
                     "migration {version} has no unfinished mark: nothing to resolve"

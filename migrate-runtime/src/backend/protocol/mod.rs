@@ -238,7 +238,9 @@ impl<'s> Session<'s> {
             .map_err(self.db_error("creating the tracking tables"))?;
         self.began = true;
         if let Some(query) = self.sql.history_definition() {
-            let rows = self.rows(&query, "reading the tracking table's definition").await?;
+            let rows = self
+                .rows(&query, "reading the tracking table's definition")
+                .await?;
             let definition = rows.first().and_then(|r| r.get(0)).unwrap_or_default();
             if let Some(upgrade) = self.sql.upgrade_history(definition) {
                 if let Err(f) = self.db.run(&upgrade).await {
