@@ -260,7 +260,9 @@ impl Session<'_> {
             let _ = self.db.run("ROLLBACK").await;
             return Err(self.db_error("recording in the tracking table")(f));
         }
-        Ok(started.elapsed())
+        // The duration recorded, so that the report, `status` and the
+        // history agree (as on PostgreSQL, where the server measures it).
+        Ok(Duration::from_secs_f64(ms / 1000.0))
     }
 
     /// The rows the script left referencing nothing, as a failure naming
