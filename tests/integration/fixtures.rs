@@ -102,6 +102,10 @@ pub static FAILING_DOWN: Migrations = embed_migrations!("tests/fixtures/failing_
 /// statement, after dropping one of the two tables the migration made.
 pub static FAILING_NONTX_DOWN: Migrations = embed_migrations!("tests/fixtures/failing_nontx_down");
 
+/// A migration that drops every prepared statement of the session, the
+/// runner's bookkeeping statement too.
+pub static DEALLOCATING: Migrations = embed_migrations!("tests/fixtures/deallocating");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

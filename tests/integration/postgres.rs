@@ -480,6 +480,83 @@ fn an_edit_by_a_role_that_does_not_own_the_table_voids_the_digest() {
     assert!(state_digest(&mut client).is_some());
 }
 
+/// Polls `query` (a count) on `client` until it is positive; panics after
+/// 20 s.
+fn wait_for(client: &mut migrate::postgres::Client, query: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while client.count(query) == 0 {
+        assert!(std::time::Instant::now() < deadline, "timed out: {query}");
+        thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_digest_is_stored_before_the_lock_is_released() {
+    // Found in issue 10: the lock was released first and the digest stored
+    // after it in the same message, so a runner taking the lock in between
+    // could have its void overwritten by the digest of an older state
+    // while it applied.
+    let db = pg_db!("digest_before_unlock");
+    let mut watcher = db.connect();
+    let url = db.url();
+    let run = thread::spawn(move || {
+        let mut conn = AnyConnection::open(&url).unwrap();
+        SLEEPY.run(&mut conn).map(|r| r.applied().len())
+    });
+    let others = "pid <> pg_backend_pid() AND datname = current_database()";
+    // Past its set-up (which comments the table too), in the batch.
+    wait_for(
+        &mut watcher,
+        &format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE {others} AND query LIKE '%pg_sleep%'"
+        ),
+    );
+    // The comment waits for this lock: the runner stops while storing it.
+    let mut blocker = db.connect();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE migrate_history IN SHARE UPDATE EXCLUSIVE MODE")
+        .unwrap();
+    wait_for(
+        &mut watcher,
+        &format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE {others} AND wait_event_type = 'Lock'"
+        ),
+    );
+    let held = watcher.count(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()",
+    );
+    blocker.batch_execute("COMMIT").unwrap();
+    assert_eq!(run.join().unwrap().unwrap(), 3);
+    assert_eq!(
+        held, 1,
+        "the migration lock is held while the digest is stored"
+    );
+    assert!(state_digest(&mut watcher).is_some());
+}
+
+#[test]
+fn the_lock_is_released_when_the_end_of_a_run_fails() {
+    // The digest and the session's reset go before the release, in one
+    // message; when they fail (here the bookkeeping statement they
+    // deallocate is gone), the lock is released on its own.
+    let db = pg_db!("unlock_after_failed_end");
+    let mut client = db.connect();
+    let err = DEALLOCATING.run(&mut client).unwrap_err();
+    assert_eq!(
+        err.migration_failure().map(|f| f.version()),
+        Some(2),
+        "{err}"
+    );
+    let mut other = db.connect();
+    let held = other.count(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND d.datname = current_database()",
+    );
+    assert_eq!(held, 0, "no lock kept by the open connection");
+    drop(client);
+}
+
 #[test]
 fn a_rule_with_several_actions_runs_whole_outside_a_transaction() {
     // Found in issue 10: the lexer split the rule's action list at its inner

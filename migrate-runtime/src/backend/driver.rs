@@ -115,9 +115,11 @@ pub trait Driver: Send {
         then: &'a str,
     ) -> Fut<'a, Result<(bool, Vec<Row>), Error>>;
 
-    /// Runs `then` (empty for nothing) and releases the lock `key`, in one
-    /// message where the database allows: the lock first, so that a failure
-    /// of `then` never keeps it.
+    /// Runs `then` (empty for nothing), then releases the lock `key`, in
+    /// one message where the database allows; the lock is released even
+    /// when `then` fails. `then` comes first so that what it stores (the
+    /// digest of the state the run leaves) is in place before another
+    /// runner can take the lock and begin writing.
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>>;
 
     /// Waits `pause` (between attempts at the lock, before a retry).

@@ -153,9 +153,9 @@ PREPARE {RECORD} (bigint, text, text, text) AS
     )
 }
 
-/// Releases the lock first (a session lock is released even if what follows
-/// fails), then stores the final digest if the run succeeded, and undoes the
-/// session setup of [`begin_writes`] if it was done.
+/// Stores the final digest if the run succeeded and undoes the session
+/// setup of [`begin_writes`]; sent before the lock is released, so that a
+/// runner taking the lock next voids this digest, never the other way round.
 pub(super) fn end_writes(d: &Dialect, digest: Option<&str>) -> String {
     let mut sql = String::new();
     if let Some(digest) = digest {

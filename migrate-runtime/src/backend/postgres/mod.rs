@@ -69,9 +69,14 @@ impl Driver for Pg<'_> {
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
         Box::pin(async move {
-            // A session lock is released even if what follows fails.
-            let sql = format!("SELECT pg_advisory_unlock({key});\n{then}");
-            self.client.batch_execute(&sql).map_err(|e| {
+            let unlock = format!("SELECT pg_advisory_unlock({key});");
+            let done = self.client.batch_execute(&format!("{then}\n{unlock}"));
+            if done.is_err() {
+                // `then` failed and the rest of the message was skipped: a
+                // session lock outlives a transaction, so release it alone.
+                let _ = self.client.batch_execute(&unlock);
+            }
+            done.map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "releasing the migration lock")
             })
         })
