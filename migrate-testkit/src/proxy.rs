@@ -170,52 +170,52 @@ impl Write for Upstream {
 /// Copies both ways, counting the client's round trips on the way in and
 /// the server's errors on the way out.
 fn forward(client: TcpStream, server: Upstream, counts: Counts) {
-    let (Ok(mut client_in), Ok(mut server_in)) = (client.try_clone(), server.try_clone()) else {
+    let (Ok(client_in), Ok(server_in)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
-    let (mut client_out, mut server_out) = (client, server);
     let Counts {
         round_trips,
         errors,
     } = counts;
     thread::spawn(move || {
-        let mut messages = Messages::from_client();
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            let n = match client_in.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            messages.feed(&buf[..n], |kind| {
-                if matches!(kind, b'Q' | b'S') {
-                    round_trips.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-            if server_out.write_all(&buf[..n]).is_err() {
-                break;
+        let mut server = server;
+        pump(client_in, &mut server, Messages::from_client(), |kind| {
+            if matches!(kind, b'Q' | b'S') {
+                round_trips.fetch_add(1, Ordering::SeqCst);
             }
-        }
-        server_out.shutdown();
+        });
+        server.shutdown();
     });
     thread::spawn(move || {
-        let mut messages = Messages::from_server();
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            let n = match server_in.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            messages.feed(&buf[..n], |kind| {
-                if kind == b'E' {
-                    errors.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-            if client_out.write_all(&buf[..n]).is_err() {
-                break;
+        let mut client = client;
+        pump(server_in, &mut client, Messages::from_server(), |kind| {
+            if kind == b'E' {
+                errors.fetch_add(1, Ordering::SeqCst);
             }
-        }
-        let _ = client_out.shutdown(Shutdown::Write);
+        });
+        let _ = client.shutdown(Shutdown::Write);
     });
+}
+
+/// Copies `from` to `to` until either side closes, telling `seen` the type
+/// of each message that passes.
+fn pump(
+    mut from: impl Read,
+    to: &mut impl Write,
+    mut messages: Messages,
+    mut seen: impl FnMut(u8),
+) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        messages.feed(&buf[..n], &mut seen);
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
 }
 
 /// Splits one direction's bytes into messages: every message is a type
