@@ -14,6 +14,7 @@
 //! - [`Inspect`]: reading rows and schema back, per engine;
 //! - [`Proxy`]: a TCP proxy counting the round trips of PostgreSQL clients.
 
+mod cluster;
 mod db;
 mod inspect;
 mod lite;
@@ -21,6 +22,7 @@ mod pg;
 mod proxy;
 mod server;
 
+pub use cluster::Cluster;
 pub use db::Db;
 pub use inspect::Inspect;
 pub use lite::LiteDb;

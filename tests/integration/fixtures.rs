@@ -112,6 +112,27 @@ pub fn by_name(name: &str) -> &'static Migrations {
         "basic" => &BASIC,
         "slow_index" => &SLOW_INDEX,
         "quickstart" => &QUICKSTART,
+        "fault_pg_batch" => &FAULT_PG_BATCH,
+        "fault_pg_no_transaction" => &FAULT_PG_NO_TRANSACTION,
+        "fault_pg_index" => &FAULT_PG_INDEX,
+        "fault_lite" => &FAULT_LITE,
         other => panic!("no fixture set {other}"),
     }
 }
+
+/// PostgreSQL, for `faults`: a log table (each migration inserts its
+/// version once per application), then two migrations sleeping 1 s and
+/// 2 s, all three sent in one message.
+pub static FAULT_PG_BATCH: Migrations = embed_migrations!("tests/fixtures/fault_pg_batch");
+/// PostgreSQL, for `faults`: the log table, then a no-transaction
+/// migration that makes a table, sleeps 2 s and logs its version.
+pub static FAULT_PG_NO_TRANSACTION: Migrations =
+    embed_migrations!("tests/fixtures/fault_pg_no_transaction");
+/// PostgreSQL, for `faults`: the log table and a table indexed slowly, then
+/// a no-transaction `CREATE INDEX CONCURRENTLY` of about a second that
+/// logs its version.
+pub static FAULT_PG_INDEX: Migrations = embed_migrations!("tests/fixtures/fault_pg_index");
+/// SQLite, for `faults`: the log table, a transactional migration and a
+/// no-transaction one, each counting a recursive CTE for about a second
+/// between making a table and logging its version.
+pub static FAULT_LITE: Migrations = embed_migrations!("tests/fixtures/fault_lite");

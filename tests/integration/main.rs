@@ -10,6 +10,7 @@
 mod concurrency;
 mod contract;
 mod embed;
+mod faults;
 mod fixtures;
 mod postgres;
 mod sqlite;
