@@ -1,6 +1,7 @@
 //! The subcommands that work on a database, on PostgreSQL or SQLite.
 
 use std::io::{BufRead, IsTerminal};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -12,6 +13,7 @@ use super::output::{Out, Paint};
 use super::seed;
 use super::status;
 use super::Failure;
+use crate::postgres::NoTls;
 use crate::{AnyConnection, EventKind, Finding, Migrations, Report, Resolution, Rollback, Runner};
 
 /// Runs a database subcommand; returns the exit code.
@@ -44,6 +46,7 @@ pub(crate) fn run(
     if let Some(d) = config.statement_timeout {
         runner = runner.statement_timeout(d);
     }
+    let reread = runner.clone();
     let mut cmd = Cmd {
         set,
         runner,
@@ -51,7 +54,7 @@ pub(crate) fn run(
         out,
         dry: global.dry_run,
     };
-    match *command {
+    let result = match *command {
         DbCommand::Status { check } => status::status(set, &cmd.runner, cmd.conn, cmd.out, check),
         DbCommand::Up { to } => cmd.up(to),
         DbCommand::Down { steps, to, all } => {
@@ -75,6 +78,69 @@ pub(crate) fn run(
             let how = (env, cmd.dry, force);
             seed::seed(set, &cmd.runner, cmd.conn, cmd.out, how)
         }
+    };
+    result.map_err(|f| reread_after_lost(f, set, &target, &reread))
+}
+
+/// How long the CLI waits for a new connection after losing one.
+const RECONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// After a lost connection, reads the tracking table once on a new
+/// connection and adds what it holds for each version whose outcome the
+/// error left unknown, to the message and as `after_reconnect` in the
+/// JSON error object. If that fails too, the error stays as it was.
+fn reread_after_lost(
+    f: Failure,
+    set: &Migrations,
+    target: &Target,
+    runner: &Runner<'_>,
+) -> Failure {
+    let Some((first, last)) = f.lost else {
+        return f;
+    };
+    let Some(status) = reconnect(target).and_then(|mut conn| runner.status(&mut conn).ok()) else {
+        return f;
+    };
+    let states: Vec<(u64, &str)> = set
+        .iter()
+        .map(crate::Migration::version)
+        .filter(|v| (first..=last).contains(v))
+        .map(|v| {
+            let row = status.applied().iter().find(|a| a.version() == v);
+            (v, row.map_or("not_applied", |a| a.state().as_str()))
+        })
+        .collect();
+    if states.is_empty() {
+        return f;
+    }
+    let shown: Vec<String> = states
+        .iter()
+        .map(|(v, state)| format!("{v} {}", state.replace('_', " ")))
+        .collect();
+    let listed: Vec<Value> = states
+        .iter()
+        .map(|(v, state)| json!({ "version": v, "state": state }))
+        .collect();
+    let mut f = f.with("after_reconnect", listed);
+    f.message.push_str(&format!(
+        "; on a new connection, the tracking table now says: migration {}",
+        shown.join(", ")
+    ));
+    f
+}
+
+/// One new connection, waiting at most [`RECONNECT_TIMEOUT`].
+fn reconnect(target: &Target) -> Option<AnyConnection> {
+    match target {
+        Target::Postgres { config, .. } => {
+            let mut config = (**config).clone();
+            let wait = config
+                .get_connect_timeout()
+                .map_or(RECONNECT_TIMEOUT, |t| (*t).min(RECONNECT_TIMEOUT));
+            config.connect_timeout(wait);
+            config.connect(NoTls).ok().map(AnyConnection::Postgres)
+        }
+        Target::Sqlite(_) => target.open(true).ok(),
     }
 }
 

@@ -16,6 +16,9 @@ pub(crate) struct Failure {
     /// The JSON error object's fields besides `message` (`kind` defaults
     /// to `usage` or `failed` by the exit code).
     pub(crate) fields: Map<String, Value>,
+    /// For a lost connection, the versions whose outcome it left unknown
+    /// (`first`, `last`), for the command to read again on a new one.
+    pub(crate) lost: Option<(u64, u64)>,
 }
 
 impl Failure {
@@ -26,6 +29,7 @@ impl Failure {
             message: message.into(),
             documented: false,
             fields: Map::new(),
+            lost: None,
         }
     }
 
@@ -62,6 +66,10 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let failure = match e {
             Error::InvalidOption { .. } => Failure::usage(e.to_string()),
+            Error::ConnectionLost { first, last, .. } => Failure {
+                lost: Some((first, last)),
+                ..Failure::failed(e.to_string())
+            },
             _ => Failure::failed(e.to_string()),
         };
         fields(&e)

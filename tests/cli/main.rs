@@ -5,6 +5,7 @@
 mod config;
 mod dry_run;
 mod embedded;
+mod faults;
 mod generate;
 mod lifecycle;
 mod messages;
