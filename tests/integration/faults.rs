@@ -361,7 +361,7 @@ fn assert_truthful(conn: &mut impl Inspect, objects: Objects, expected: &[(i64, 
 /// short lock wait applies the rest, or, with `marked` left `in_progress`,
 /// refuses with `HalfApplied`, changing nothing, and applies the rest after
 /// `repair`. Every migration is then applied, ran once and has one `apply`
-/// event.
+/// event, and the next run is up to date.
 fn converge(conn: &mut AnyConnection, set: &Migrations, objects: Objects, marked: Option<u64>) {
     let runner = set.runner().lock_wait(LOCK_WAIT);
     let before = conn.snapshot();
@@ -383,6 +383,8 @@ fn converge(conn: &mut AnyConnection, set: &Migrations, objects: Objects, marked
     assert_truthful(conn, objects, &all);
     let once: Vec<(i64, i64)> = objects.iter().map(|(v, _)| (*v, 1)).collect();
     assert_eq!(conn.event_counts("apply"), once, "one apply event each");
+    let again = runner.run(conn).expect("a run after converging");
+    assert!(again.is_up_to_date() && again.applied().is_empty());
 }
 
 /// After a `CREATE INDEX CONCURRENTLY` was cut short while building:
