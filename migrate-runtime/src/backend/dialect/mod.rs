@@ -85,12 +85,19 @@ pub(crate) enum Change<'a> {
 /// (unset in many containers and services).
 fn os_user() -> Option<String> {
     let set = |name| std::env::var(name).ok().filter(|u: &String| !u.is_empty());
-    set("USER").or_else(|| set("USERNAME")).or_else(|| {
-        #[cfg(feature = "sqlite")]
-        return whoami::username().ok().filter(|u| !u.is_empty());
-        #[cfg(not(feature = "sqlite"))]
-        None
-    })
+    set("USER").or_else(|| set("USERNAME")).or_else(account)
+}
+
+/// The operating system's name for this process's user.
+#[cfg(feature = "sqlite")]
+fn account() -> Option<String> {
+    whoami::username().ok().filter(|u| !u.is_empty())
+}
+
+/// Without SQLite, nothing asks (PostgreSQL records `current_user`).
+#[cfg(not(feature = "sqlite"))]
+fn account() -> Option<String> {
+    None
 }
 
 impl Dialect {
