@@ -31,9 +31,11 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Feature badges on docs.rs (`[package.metadata.docs.rs]` sets `docsrs`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use migrate_macros::embed_migrations;
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "sqlite-unbundled"))]
 pub use migrate_runtime::AnyConnection;
 #[allow(deprecated)]
 pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
@@ -54,7 +56,7 @@ pub mod cli;
 pub use migrate_runtime::postgres;
 
 /// The `rusqlite` crate this build uses, so that connections match.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 pub use migrate_runtime::rusqlite;
 
 #[doc(hidden)]

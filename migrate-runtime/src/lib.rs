@@ -18,6 +18,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Feature badges on docs.rs (`[package.metadata.docs.rs]` sets `docsrs`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Without the runner, the model keeps items only the runner uses.
 #![cfg_attr(not(feature = "runner"), allow(dead_code, unused_imports))]
 

@@ -133,7 +133,9 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Row>> {
     let mut out = Vec::new();
     let mut batch = Batch::new(conn, sql);
     while let Some(mut stmt) = batch.next()? {
-        let label = stmt.column_names().next().unwrap_or_default().to_owned();
+        // `column_name`, not `column_names()`: the latter is a Vec before
+        // rusqlite 0.41 and an iterator since (the dependency is a range).
+        let label = stmt.column_name(0).unwrap_or_default().to_owned();
         let width = stmt.column_count();
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
