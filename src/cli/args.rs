@@ -1,9 +1,10 @@
 //! The command line: global flags, the subcommands shared by the standalone
 //! tool and service binaries, and the standalone-only `new` and `check`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::generate::TemplateArgs;
 
@@ -30,6 +31,12 @@ pub(crate) enum StandaloneCommand {
     New(Box<NewArgs>),
     /// Validate the folder offline with the build's scanner
     Check,
+    /// Print the shell completion script, e.g. `migrate completions bash >
+    /// ~/.local/share/bash-completion/completions/migrate`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -101,6 +108,46 @@ pub(crate) struct Global {
     /// Confirm a destructive command in a protected environment
     #[arg(long, global = true)]
     pub(crate) yes: bool,
+    /// When to colour the output (auto: on a terminal; off with NO_COLOR, on
+    /// with CLICOLOR_FORCE)
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub(crate) color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The `--color` of a command line before clap parses it: clap writes help
+/// and usage errors while parsing, and they follow `--color` too. Read by
+/// hand because a parse that fails (the case to colour) yields no values;
+/// a malformed value is left to clap's parse to report.
+pub(crate) fn color_in(args: &[OsString]) -> Option<ColorWhen> {
+    let mut found = None;
+    let mut words = args.iter().skip(1).map(|a| a.to_str());
+    while let Some(word) = words.next() {
+        let value = match word {
+            Some("--") => break,
+            Some("--color") => words.next().flatten(),
+            Some(w) => w.strip_prefix("--color="),
+            None => None,
+        };
+        if let Some(when) = value.and_then(|v| ColorWhen::from_str(v, false).ok()) {
+            found = Some(when);
+        }
+    }
+    found
+}
+
+/// The completion script of the standalone tool for `shell`.
+pub(crate) fn completions(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Standalone::command(), "migrate", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
 }
 
 /// Text for people, JSON for programs.

@@ -34,8 +34,18 @@ use output::Out;
 /// The standalone tool's `main`: parses the command line and runs it.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Standalone::try_parse().unwrap_or_else(|e| suggest(e).exit());
+    let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(when) = args::color_in(&words) {
+        output::set_color(when);
+    }
+    let cli = Standalone::try_parse_from(words).unwrap_or_else(|e| suggest(e).exit());
+    output::set_color(cli.global.color);
     let mut out = Out::new(cli.global.format);
+    if let StandaloneCommand::Completions { shell } = cli.command {
+        // Before the config: a broken migrate.toml does not stop it.
+        out.verbatim(&args::completions(shell));
+        return finish(&out, Ok(0));
+    }
     let result = standalone(cli, &mut out);
     finish(&out, result)
 }
@@ -87,6 +97,7 @@ fn suggest(mut e: clap::Error) -> clap::Error {
 /// flags, `migrate.toml` and `DATABASE_URL` work as for the standalone tool.
 #[must_use]
 pub fn run_embedded(migrations: &Migrations, args: MigrateArgs) -> ExitCode {
+    output::set_color(args.global.color);
     let mut out = Out::new(args.global.format);
     let seeding = matches!(args.command, args::DbCommand::Seed { .. });
     let result = config::load(args.global.config.as_deref(), args.global.env.as_deref())
@@ -121,6 +132,8 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             Ok(0)
         }
         StandaloneCommand::Check => check(&dir, out),
+        // Written by `main`, before the config is read.
+        StandaloneCommand::Completions { .. } => Ok(0),
         StandaloneCommand::Db(command) => {
             let set = scan(&dir, out)?;
             commands::run(&set, command, &cli.global, &config, out)

@@ -1,5 +1,11 @@
-//! Where the CLI writes: text (tables, colour on a terminal only) or JSON,
-//! with the database password removed from everything written.
+//! Where the CLI writes: text (tables, colour) or JSON, with the database
+//! password removed from everything written.
+//!
+//! Colour is anstream's decision, the one clap's help and errors make too:
+//! `--color always|never`, else none when `NO_COLOR` is set, colour when
+//! `CLICOLOR_FORCE` is, else colour on a terminal (not with `TERM=dumb` or
+//! `CLICOLOR=0`). Standard output goes through anstream's stream, which
+//! removes the styles when the decision is no colour.
 //!
 //! A write never panics. Standard output closed by its reader
 //! (`migrate status | head`) is not an error: the rest of the output is
@@ -10,13 +16,25 @@
 use std::io::{ErrorKind, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
-use super::args::Format;
+use anstyle::{AnsiColor, Style};
+
+use super::args::{ColorWhen, Format};
+
+/// Applies `--color` to everything written from now on, clap's output
+/// included; `auto` leaves the decision to the environment (and, inside a
+/// service binary, to the service's own choice).
+pub(crate) fn set_color(when: ColorWhen) {
+    match when {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+}
 
 /// The output of one command.
 #[derive(Clone)]
 pub(crate) struct Out {
     pub(crate) format: Format,
-    color: bool,
     progress: bool,
     /// Every spelling of the password, longest first.
     secrets: Vec<String>,
@@ -24,7 +42,7 @@ pub(crate) struct Out {
     write_error: Arc<Mutex<Option<String>>>,
 }
 
-/// A colour for text on a terminal.
+/// A style for text, written when the output has colour.
 #[derive(Clone, Copy)]
 pub(crate) enum Paint {
     Green,
@@ -35,10 +53,8 @@ pub(crate) enum Paint {
 
 impl Out {
     pub(crate) fn new(format: Format) -> Out {
-        let no_color = std::env::var_os("NO_COLOR").is_some();
         Out {
             format,
-            color: !no_color && std::io::stdout().is_terminal(),
             progress: format == Format::Text && std::io::stderr().is_terminal(),
             secrets: Vec::new(),
             write_error: Arc::default(),
@@ -81,8 +97,8 @@ impl Out {
     }
 
     fn stdout(&self, text: &str) {
-        let mut stdout = std::io::stdout().lock();
-        let written = writeln!(stdout, "{}", self.redact(text)).and_then(|()| stdout.flush());
+        let mut stdout = anstream::stdout().lock();
+        let written = write!(stdout, "{}", self.redact(text)).and_then(|()| stdout.flush());
         match written {
             Err(e) if e.kind() != ErrorKind::BrokenPipe => {
                 if let Ok(mut first) = self.write_error.lock() {
@@ -102,32 +118,35 @@ impl Out {
         self.format == Format::Json
     }
 
-    /// `text` in a colour when writing to a terminal.
+    /// `text` in a style (which standard output drops without colour).
     pub(crate) fn paint(&self, paint: Paint, text: &str) -> String {
-        if !self.color {
-            return text.to_owned();
-        }
-        let code = match paint {
-            Paint::Green => "32",
-            Paint::Yellow => "33",
-            Paint::Red => "31",
-            Paint::Bold => "1",
+        let style = match paint {
+            Paint::Green => AnsiColor::Green.on_default(),
+            Paint::Yellow => AnsiColor::Yellow.on_default(),
+            Paint::Red => AnsiColor::Red.on_default(),
+            Paint::Bold => Style::new().bold(),
         };
-        format!("\x1b[{code}m{text}\x1b[0m")
+        format!("{style}{text}{style:#}")
     }
 
     /// A line of text output (ignored in JSON mode).
     pub(crate) fn line(&self, text: &str) {
         if !self.json() {
-            self.stdout(text);
+            self.stdout(&format!("{text}\n"));
         }
     }
 
     /// The JSON document of the command (ignored in text mode).
     pub(crate) fn document(&self, value: &serde_json::Value) {
         if self.json() {
-            self.stdout(&serde_json::to_string_pretty(value).unwrap_or_default());
+            let json = serde_json::to_string_pretty(value).unwrap_or_default();
+            self.stdout(&format!("{json}\n"));
         }
+    }
+
+    /// Text written as it is, in either format (a completion script).
+    pub(crate) fn verbatim(&self, text: &str) {
+        self.stdout(text);
     }
 
     /// A message to standard error: warnings, confirmations, errors.

@@ -2,6 +2,8 @@
 //! and PostgreSQL, JSON output, exit codes, environments, seeds, the
 //! generator and the subcommands inside a service binary.
 
+mod color;
+mod completions;
 mod config;
 mod dry_run;
 mod embedded;
