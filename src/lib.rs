@@ -55,6 +55,11 @@ pub mod cli;
 #[cfg(feature = "postgres")]
 pub use migrate_runtime::postgres;
 
+/// PostgreSQL connection strings read as libpq reads them (`sslmode`,
+/// `sslrootcert`, a bounded `connect_timeout`); TLS with feature `tls`.
+#[cfg(feature = "postgres")]
+pub use migrate_runtime::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
+
 /// The `rusqlite` crate this build uses, so that connections match.
 #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 pub use migrate_runtime::rusqlite;

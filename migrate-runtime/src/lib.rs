@@ -39,6 +39,8 @@ mod text;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::AnyConnection;
+#[cfg(feature = "postgres")]
+pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(feature = "runner")]
 pub use backend::Database;
 pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};

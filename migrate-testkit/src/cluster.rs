@@ -5,6 +5,8 @@
 //! `pg_config --bindir`, else the newest `/usr/lib/postgresql/*/bin`, else
 //! `PATH`. As root they run as the `postgres` account (`runuser`), since
 //! `initdb` and `pg_ctl` refuse root; the folder is then owned by it.
+//! [`Cluster::start_tls`] starts one with TLS on, its CA and server
+//! certificate made for it (rcgen).
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -47,6 +49,11 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// The name the server's certificate of [`Cluster::start_tls`] is made
+    /// for, besides `localhost` and 127.0.0.1 (connect to it with
+    /// `hostaddr=127.0.0.1`).
+    pub const TLS_HOST: &str = "db.migrate.test";
+
     /// Starts a cluster with the default settings; see [`Cluster::start_with`].
     #[must_use]
     pub fn start() -> Option<Cluster> {
@@ -63,6 +70,60 @@ impl Cluster {
     /// the start fails.
     #[must_use]
     pub fn start_with(config_lines: &[&str]) -> Option<Cluster> {
+        Cluster::start_with_files(config_lines, &[])
+    }
+
+    /// Starts a cluster with TLS on (`ssl = on`): a CA and a server
+    /// certificate signed by it for `localhost`, 127.0.0.1 and
+    /// [`Cluster::TLS_HOST`], made for this cluster; the CA's certificate is
+    /// [`Cluster::ca_file`]. `hba_lines`, when not empty, replace
+    /// `pg_hba.conf` (Unix sockets stay trusted); see
+    /// [`Cluster::start_with`] for when it is `None`.
+    ///
+    /// # Panics
+    /// As [`Cluster::start_with`]; when the certificates cannot be made.
+    #[must_use]
+    pub fn start_tls(hba_lines: &[&str]) -> Option<Cluster> {
+        let (ca, cert, key) = certificates();
+        let hba = if hba_lines.is_empty() {
+            None
+        } else {
+            Some(format!("local all all trust\n{}\n", hba_lines.join("\n")))
+        };
+        let mut files: Vec<(&str, &[u8])> = vec![
+            ("server.crt", cert.as_bytes()),
+            ("server.key", key.as_bytes()),
+        ];
+        if let Some(hba) = &hba {
+            files.push(("pg_hba.conf", hba.as_bytes()));
+        }
+        let config = [
+            "ssl = on",
+            "ssl_cert_file = 'server.crt'",
+            "ssl_key_file = 'server.key'",
+        ];
+        let cluster = Cluster::start_with_files(&config, &files)?;
+        std::fs::write(cluster.dir.path().join("ca.crt"), ca).expect("write ca.crt");
+        Some(cluster)
+    }
+
+    /// The CA certificate (PEM) of a cluster started by
+    /// [`Cluster::start_tls`], readable by the tests.
+    #[must_use]
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        Some(self.dir.path().join("ca.crt")).filter(|p| p.is_file())
+    }
+
+    /// As [`Cluster::start_with`], with `files` written into the data
+    /// folder before the server starts, owned by the server's account,
+    /// mode 0600 (a TLS key, its certificate; a `pg_hba.conf` replaces the
+    /// default one, and should trust `local` connections, which the start
+    /// waits on).
+    ///
+    /// # Panics
+    /// As [`Cluster::start_with`]; when a file cannot be written.
+    #[must_use]
+    pub fn start_with_files(config_lines: &[&str], files: &[(&str, &[u8])]) -> Option<Cluster> {
         let (bin, as_server_account) = match programs() {
             Ok(found) => found,
             Err(why) => {
@@ -122,8 +183,26 @@ impl Cluster {
         lines.push(&socket);
         lines.extend_from_slice(config_lines);
         cluster.append_config(&lines);
+        for (name, content) in files {
+            cluster.write_private(name, content);
+        }
         cluster.start_on_a_free_port();
         Some(cluster)
+    }
+
+    /// Writes a file of the data folder only the server's account reads.
+    fn write_private(&self, name: &str, content: &[u8]) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.data_dir().join(name);
+        std::fs::write(&path, content).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+        if self.as_server_account {
+            check(
+                Command::new("chown").arg(SERVER_ACCOUNT).arg(&path),
+                "chown",
+            );
+        }
     }
 
     /// A `postgres://` URL of the cluster's `postgres` database.
@@ -234,11 +313,22 @@ impl Cluster {
             .expect("run pg_ctl")
     }
 
-    /// Waits until a client can connect.
+    /// Waits until a client can connect, through the Unix socket (which
+    /// every `pg_hba.conf` of these clusters trusts, whatever it says of
+    /// TCP).
     fn wait_ready(&self) {
         let deadline = Instant::now() + READY_WITHIN;
+        let local = || {
+            postgres::Config::new()
+                .host_path(self.dir.path())
+                .port(self.port)
+                .user("postgres")
+                .dbname("postgres")
+                .connect_timeout(Duration::from_secs(5))
+                .connect(postgres::NoTls)
+        };
         loop {
-            match self.connect() {
+            match local() {
                 Ok(_) => return,
                 Err(e) if Instant::now() > deadline => {
                     panic!(
@@ -329,6 +419,33 @@ fn bin_dir() -> Option<PathBuf> {
         .chain(versions.into_iter().rev().map(|(_, dir)| dir))
         .chain(on_path)
         .find(|d| has_initdb(d))
+}
+
+/// A CA's certificate, and a server certificate it signed for
+/// `localhost`, 127.0.0.1 and [`Cluster::TLS_HOST`] with its key, in PEM.
+fn certificates() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let made = || -> Result<(String, String, String), rcgen::Error> {
+        let ca_key = KeyPair::generate()?;
+        let mut ca = CertificateParams::new(Vec::<String>::new())?;
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "migrate test CA");
+        let ca_pem = ca.self_signed(&ca_key)?.pem();
+        let issuer = Issuer::new(ca, ca_key);
+        let key = KeyPair::generate()?;
+        let mut server = CertificateParams::new(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            Cluster::TLS_HOST.to_owned(),
+        ])?;
+        server
+            .distinguished_name
+            .push(DnType::CommonName, "migrate test server");
+        let cert = server.signed_by(&key, &issuer)?;
+        Ok((ca_pem, cert.pem(), key.serialize_pem()))
+    };
+    made().unwrap_or_else(|e| panic!("make the test certificates: {e}"))
 }
 
 /// A port nobody listens on now.

@@ -13,7 +13,6 @@ use super::output::{Out, Paint};
 use super::seed;
 use super::status;
 use super::Failure;
-use crate::postgres::NoTls;
 use crate::{AnyConnection, EventKind, Finding, Migrations, Report, Resolution, Rollback, Runner};
 
 /// Runs a database subcommand; returns the exit code.
@@ -25,7 +24,7 @@ pub(crate) fn run(
     out: &mut Out,
 ) -> Result<u8, Failure> {
     let url = database_url(global, config)?;
-    let target = Target::parse(&url)?;
+    let target = Target::parse(&url)?.default_connect_timeout(config.connect_timeout);
     out.hide(target.secrets());
     if command.is_destructive() && config.protected && !global.dry_run {
         confirm(command.name(), config, global.yes, out)?;
@@ -129,19 +128,10 @@ fn reread_after_lost(
     f
 }
 
-/// One new connection, waiting at most [`RECONNECT_TIMEOUT`].
+/// One new connection (with the same TLS settings), waiting at most
+/// [`RECONNECT_TIMEOUT`].
 fn reconnect(target: &Target) -> Option<AnyConnection> {
-    match target {
-        Target::Postgres { config, .. } => {
-            let mut config = (**config).clone();
-            let wait = config
-                .get_connect_timeout()
-                .map_or(RECONNECT_TIMEOUT, |t| (*t).min(RECONNECT_TIMEOUT));
-            config.connect_timeout(wait);
-            config.connect(NoTls).ok().map(AnyConnection::Postgres)
-        }
-        Target::Sqlite(_) => target.open(true).ok(),
-    }
+    target.reopen(RECONNECT_TIMEOUT)
 }
 
 /// A database subcommand's connection, runner and output.

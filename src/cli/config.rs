@@ -19,6 +19,7 @@ struct Settings {
     table: Option<String>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
+    connect_timeout: Option<String>,
     protected: Option<bool>,
 }
 
@@ -44,6 +45,10 @@ pub(crate) struct Config {
     pub(crate) table: Option<String>,
     pub(crate) lock_timeout: Option<Duration>,
     pub(crate) statement_timeout: Option<Duration>,
+    /// How long connecting to PostgreSQL may take when the connection
+    /// string sets no `connect_timeout` (which wins; `connect_timeout=0`
+    /// there waits indefinitely).
+    pub(crate) connect_timeout: Option<Duration>,
     pub(crate) protected: bool,
 }
 
@@ -103,6 +108,7 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
         table: settings.table,
         lock_timeout: duration("lock_timeout", settings.lock_timeout)?,
         statement_timeout: duration("statement_timeout", settings.statement_timeout)?,
+        connect_timeout: duration("connect_timeout", settings.connect_timeout)?,
         protected: settings.protected.unwrap_or(false),
     })
 }
@@ -141,6 +147,7 @@ fn choose(
                 table: s.table.or(settings.table),
                 lock_timeout: s.lock_timeout.or(settings.lock_timeout),
                 statement_timeout: s.statement_timeout.or(settings.statement_timeout),
+                connect_timeout: s.connect_timeout.or(settings.connect_timeout),
                 protected: s.protected.or(settings.protected),
             };
         }

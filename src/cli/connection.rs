@@ -1,23 +1,25 @@
 //! Where the database is: `sqlite:PATH`, or PostgreSQL as a `postgres://`
-//! URL or a libpq `key=value` string, both read by the driver's own parser
-//! (`postgres::Config`). The connection is shown with its password
-//! replaced by `***`, and every spelling of the password is handed to
-//! [`Out`](super::output::Out) to keep out of everything written.
+//! URL or a libpq `key=value` string, read as libpq reads them by
+//! [`PgConnectOptions`] (the driver's own parser for everything but
+//! `sslmode`, `sslrootcert` and `connect_timeout`). The connection is
+//! shown with its password replaced by `***`, and every spelling of the
+//! password is handed to [`Out`](super::output::Out) to keep out of
+//! everything written.
 
-use std::str::FromStr;
+use std::time::Duration;
 
+use crate::postgres;
 use crate::postgres::config::Host;
-use crate::postgres::{self, NoTls};
-use crate::AnyConnection;
+use crate::{AnyConnection, Error, PgConnectOptions};
 
 use super::Failure;
 
 /// A database to connect to, parsed from the text the user gave.
 pub(crate) enum Target {
-    /// A PostgreSQL server: the driver's configuration, and whether the
-    /// text was a URL (else `key=value` settings).
+    /// A PostgreSQL server: its settings, and whether the text was a URL
+    /// (else `key=value` settings).
     Postgres {
-        config: Box<postgres::Config>,
+        options: Box<PgConnectOptions>,
         url: bool,
         secrets: Vec<String>,
     },
@@ -52,20 +54,18 @@ impl Target {
                 return Err(Failure::usage(format!("the database URL must be {FORMS}")));
             }
         }
-        let config = postgres::Config::from_str(text).map_err(|e| {
+        let options = PgConnectOptions::parse(text).map_err(|e| {
             let form = if url {
                 "postgres:// URL"
             } else {
                 "key=value connection string"
             };
-            Failure::usage(format!(
-                "the database {form} is not valid: {}",
-                parse_error(&e)
-            ))
+            Failure::usage(format!("the database {form} is not valid: {}", reason(&e)))
         })?;
         if url {
             check_url(text)?;
         }
+        let config = options.config();
         let mut secrets: Vec<String> = config
             .get_password()
             .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -77,10 +77,30 @@ impl Target {
             secrets.extend(raw_key_value_passwords(text));
         }
         Ok(Target::Postgres {
-            config: Box::new(config),
+            options: Box::new(options),
             url,
             secrets,
         })
+    }
+
+    /// The connection timeout of `migrate.toml`, unless the connection
+    /// string sets `connect_timeout` (PostgreSQL; SQLite has none).
+    pub(crate) fn default_connect_timeout(self, timeout: Option<Duration>) -> Target {
+        match (self, timeout) {
+            (
+                Target::Postgres {
+                    options,
+                    url,
+                    secrets,
+                },
+                Some(t),
+            ) => Target::Postgres {
+                options: Box::new(options.default_connect_timeout(t)),
+                url,
+                secrets,
+            },
+            (target, _) => target,
+        }
     }
 
     /// The password, as parsed and as written, to keep out of the output.
@@ -95,27 +115,48 @@ impl Target {
     /// password is `***`.
     pub(crate) fn shown(&self) -> String {
         match self {
-            Target::Postgres { config, url, .. } if *url => shown_url(config),
-            Target::Postgres { config, .. } => shown_key_value(config),
+            Target::Postgres { options, url, .. } if *url => shown_url(options.config()),
+            Target::Postgres { options, .. } => shown_key_value(options.config()),
             Target::Sqlite(url) => url.clone(),
         }
     }
 
     /// Connects. A read-only command on a SQLite file that does not exist
     /// reads an empty in-memory database instead of creating the file.
+    /// Settings that cannot be honoured (a CA file that cannot be read,
+    /// `verify-full` without a CA) are usage errors; a connection that
+    /// fails or times out is a database error naming the server and the
+    /// sslmode.
     pub(crate) fn open(&self, read_only: bool) -> Result<AnyConnection, Failure> {
-        let failed = |e: &dyn std::error::Error| {
-            Failure::failed(format!("cannot connect to {}: {}", self.shown(), chain(e)))
+        let failed = |e: &Error| {
+            let message = format!("cannot connect to {}: {}", self.shown(), reason(e));
+            match e {
+                Error::InvalidOption { .. } => Failure::usage(message),
+                _ => Failure::failed(message),
+            }
         };
         match self {
-            Target::Postgres { config, .. } => config
-                .connect(NoTls)
+            Target::Postgres { options, .. } => options
+                .connect()
                 .map(AnyConnection::Postgres)
                 .map_err(|e| failed(&e)),
             Target::Sqlite(url) if read_only => {
                 AnyConnection::open_read_only(url).map_err(|e| failed(&e))
             }
             Target::Sqlite(url) => AnyConnection::open(url).map_err(|e| failed(&e)),
+        }
+    }
+
+    /// One new connection for reading, waiting at most `wait` (or the
+    /// connection's own timeout if shorter); `None` if there is none.
+    pub(crate) fn reopen(&self, wait: Duration) -> Option<AnyConnection> {
+        match self {
+            Target::Postgres { options, .. } => {
+                let wait = options.connect_timeout().map_or(wait, |t| t.min(wait));
+                let options = (**options).clone().with_connect_timeout(Some(wait));
+                options.connect().ok().map(AnyConnection::Postgres)
+            }
+            Target::Sqlite(_) => self.open(true).ok(),
         }
     }
 }
@@ -136,14 +177,17 @@ fn scheme(text: &str) -> Option<&str> {
     .then_some(scheme)
 }
 
-/// The driver's complaint, without the character it found: at a missing
-/// `=` that character may belong to a password.
-fn parse_error(e: &postgres::Error) -> String {
-    let mut text = chain(e);
-    if let Some(at) = text.find(" but got `") {
-        text.truncate(at);
+/// What went wrong, without the runtime's framing: an invalid setting's
+/// reason, a database error's cause (the server, the sslmode and the
+/// driver's words).
+fn reason(e: &Error) -> String {
+    match e {
+        Error::InvalidOption { reason, .. } => reason.clone(),
+        Error::Database {
+            source, context, ..
+        } if *context == "connecting" => chain(source.as_ref()),
+        other => chain(other),
     }
-    text
 }
 
 /// The driver takes everything up to the URL's first `@` as the user and

@@ -16,3 +16,4 @@ mod postgres;
 mod sqlite;
 mod support;
 mod timeouts;
+mod tls;

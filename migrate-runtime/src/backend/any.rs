@@ -14,6 +14,13 @@ use crate::outcome::Error;
 /// `?`, as in `sqlite:app.db?mode=ro`). Runs migrations like the
 /// connection it holds.
 ///
+/// A PostgreSQL URL is read as libpq reads it ([`PgConnectOptions`]):
+/// `sslmode` up to `verify-full` and `sslrootcert` (TLS with the `tls`
+/// feature), and a `connect_timeout` of 10 seconds unless it says
+/// otherwise.
+///
+/// [`PgConnectOptions`]: crate::PgConnectOptions
+///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
@@ -25,7 +32,7 @@ use crate::outcome::Error;
 /// ```
 #[non_exhaustive]
 pub enum AnyConnection {
-    /// A PostgreSQL client (no TLS).
+    /// A PostgreSQL client.
     #[cfg(feature = "postgres")]
     Postgres(postgres::Client),
     /// A SQLite connection.
@@ -39,8 +46,10 @@ impl AnyConnection {
     ///
     /// # Errors
     /// [`Error::InvalidOption`] for a URL of no known database (or one
-    /// this build has no feature for), [`Error::Database`] when the
-    /// connection fails. Neither shows the URL, which may hold a password.
+    /// this build has no feature for) or settings it cannot honour (see
+    /// [`PgConnectOptions::connect`](crate::PgConnectOptions::connect)),
+    /// [`Error::Database`] when the connection fails or times out. Neither
+    /// shows the URL, which may hold a password.
     pub fn open(url: &str) -> Result<Self, Error> {
         Self::connect(url, false)
     }
@@ -72,13 +81,9 @@ impl AnyConnection {
 
     #[cfg(feature = "postgres")]
     fn postgres(url: &str) -> Result<Self, Error> {
-        postgres::Client::connect(url, postgres::NoTls)
+        super::PgConnectOptions::parse(url)?
+            .connect()
             .map(AnyConnection::Postgres)
-            .map_err(|e| Error::Database {
-                engine: Engine::Postgres,
-                context: "connecting",
-                source: Box::new(e),
-            })
     }
 
     #[cfg(not(feature = "postgres"))]

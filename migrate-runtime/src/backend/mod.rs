@@ -20,9 +20,13 @@ mod postgres;
 pub(crate) mod protocol;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "postgres")]
+mod tls;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use any::AnyConnection;
+#[cfg(feature = "postgres")]
+pub use tls::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 pub(crate) use block::block_on;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use driver::{guard, Fut};

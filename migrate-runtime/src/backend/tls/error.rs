@@ -1,0 +1,103 @@
+//! Why a connection failed, naming the server and the sslmode (never the
+//! connection string, which may hold a password), with the driver's error
+//! as the source.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::SslMode;
+
+/// A failed connection: the source of [`crate::Error::Database`] with the
+/// context `connecting`.
+#[derive(Debug)]
+pub(super) struct ConnectError {
+    /// `host:port`, each host of the list.
+    pub(super) server: String,
+    pub(super) mode: SslMode,
+    pub(super) kind: Kind,
+}
+
+#[derive(Debug)]
+pub(super) enum Kind {
+    /// Nothing came back in time.
+    TimedOut(Duration),
+    /// The driver's error, with what it means in words when we know.
+    Driver {
+        error: postgres::Error,
+        hint: Option<String>,
+    },
+}
+
+impl Kind {
+    /// The driver's error, explained for `mode` when we can; `trusted`
+    /// says where the trusted roots came from.
+    pub(super) fn driver(mode: SslMode, trusted: &str, error: postgres::Error) -> Self {
+        let hint = hint(mode, trusted, &error);
+        Kind::Driver { error, hint }
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (sslmode={})", self.server, self.mode.as_str())?;
+        match &self.kind {
+            Kind::TimedOut(wait) => write!(
+                f,
+                ": no answer within {wait:?} (connect_timeout): the server accepted no \
+                 connection or never answered"
+            ),
+            Kind::Driver {
+                hint: Some(hint), ..
+            } => write!(f, ": {hint}"),
+            Kind::Driver { hint: None, .. } => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Driver { error, .. } => Some(error),
+            Kind::TimedOut(_) => None,
+        }
+    }
+}
+
+/// What a driver's error means for this sslmode, when the driver's own
+/// words do not say it.
+fn hint(mode: SslMode, trusted: &str, error: &postgres::Error) -> Option<String> {
+    #[cfg(feature = "tls")]
+    if let Some(words) = super::verify::explain(error, trusted) {
+        return Some(words);
+    }
+    let _ = trusted;
+    if let Some(db) = error.as_db_error() {
+        let refused = db.code() == &postgres::error::SqlState::INVALID_AUTHORIZATION_SPECIFICATION;
+        if refused && mode == SslMode::Disable && db.message().contains("no encryption") {
+            return Some(
+                "the server refuses unencrypted connections from here (pg_hba.conf: hostssl); \
+                 use sslmode=require or stronger"
+                    .to_owned(),
+            );
+        }
+        return None;
+    }
+    if error_chain_mentions(error, "server does not support TLS") {
+        return Some(format!(
+            "the server does not accept TLS connections, which sslmode={} requires",
+            mode.as_str()
+        ));
+    }
+    None
+}
+
+fn error_chain_mentions(error: &postgres::Error, words: &str) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if e.to_string().contains(words) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
