@@ -46,11 +46,16 @@ impl Proxy {
                 forward(client, server, counts.clone());
             }
         });
-        let url = server.url_at(
+        let mut url = server.url_at(
             &Address::Tcp("127.0.0.1".to_owned(), port),
             dbname,
             server.password().as_deref(),
         );
+        // The proxy reads the protocol: the connection must stay in plain
+        // text (libpq's default, `prefer`, would take TLS where the server
+        // offers it).
+        url.push_str(if url.contains('?') { "&" } else { "?" });
+        url.push_str("sslmode=disable");
         Proxy {
             url,
             port,

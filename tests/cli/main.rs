@@ -17,3 +17,4 @@ mod secrets;
 mod seeds;
 mod status;
 mod support;
+mod tls;
