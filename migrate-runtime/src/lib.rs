@@ -39,10 +39,10 @@ mod text;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::AnyConnection;
-#[cfg(feature = "postgres")]
-pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(feature = "runner")]
 pub use backend::Database;
+#[cfg(feature = "postgres")]
+pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};
 #[cfg(feature = "runner")]
 pub use outcome::{

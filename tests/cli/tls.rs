@@ -28,7 +28,11 @@ const HBA: &[&str] = &[
 /// Runs the binary with an empty `HOME`.
 fn run(dir: &Path, args: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
-    let run = migrate_with(dir, args, &[("HOME", home.path().to_str().unwrap())]);
+    run_at_home(home.path(), dir, args)
+}
+
+fn run_at_home(home: &Path, dir: &Path, args: &[&str]) -> Run {
+    let run = migrate_with(dir, args, &[("HOME", home.to_str().unwrap())]);
     assert!(
         !run.all().contains(PASSWORD),
         "password shown: {}",
@@ -168,6 +172,59 @@ fn the_new_connection_after_a_lost_one_uses_tls_too() {
         reread.contains(&json!({ "version": 1, "state": "applied" })),
         "{error}"
     );
+}
+
+#[test]
+fn without_sslrootcert_the_ca_of_home_postgresql_root_crt_is_used_as_by_libpq() {
+    let Some(cluster) = Cluster::start_tls(HBA) else {
+        return;
+    };
+    let p = project("tests/fixtures/basic");
+    let home = tempfile::tempdir().unwrap();
+    let root_crt = home.path().join(".postgresql/root.crt");
+    std::fs::create_dir_all(root_crt.parent().unwrap()).unwrap();
+    let at = |mode: &str| {
+        url(
+            &cluster,
+            "postgres",
+            "127.0.0.1",
+            &format!("sslmode={mode}"),
+        )
+    };
+    let status = |mode: &str| {
+        run_at_home(
+            home.path(),
+            p.path(),
+            &["status", "--database-url", &at(mode)],
+        )
+    };
+
+    // The cluster's CA: verify-full needs no sslrootcert.
+    std::fs::copy(cluster.ca_file().unwrap(), &root_crt).unwrap();
+    status("verify-full").expect(0);
+
+    // Another CA: require verifies the chain against it (as libpq does
+    // when the file exists) and fails; prefer then uses plain text.
+    std::fs::write(&root_crt, other_ca_pem()).unwrap();
+    let r = status("require").expect(1);
+    assert!(
+        r.stderr.contains(
+            "(sslmode=require): the server's certificate is not signed by the CA of \
+             ~/.postgresql/root.crt"
+        ),
+        "{}",
+        r.stderr
+    );
+    status("prefer").expect(0);
+}
+
+/// A CA of its own, which signed nothing the servers use.
+fn other_ca_pem() -> String {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.self_signed(&key).unwrap().pem()
 }
 
 /// A socket on 127.0.0.1 that accepts connections and never answers,

@@ -25,12 +25,12 @@ mod tls;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use any::AnyConnection;
-#[cfg(feature = "postgres")]
-pub use tls::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 pub(crate) use block::block_on;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use driver::{guard, Fut};
 pub(crate) use driver::{CodeCall, DbFailure, Driver, Position, Row};
+#[cfg(feature = "postgres")]
+pub use tls::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 
 /// A database connection that migrations can run on: `postgres::Client`,
 /// `rusqlite::Connection`, or an [`AnyConnection`] chosen at run time.
