@@ -160,7 +160,8 @@ fn without_connect_timeout_the_default_bounds_the_attempt() {
 mod sslmodes {
     use super::*;
 
-    /// One way in for each role (Unix sockets stay trusted).
+    /// One way in for each role (Unix sockets stay trusted), none for
+    /// `nowhere`.
     const HBA: &[&str] = &[
         "hostssl all tls_only 127.0.0.1/32 trust",
         "hostnossl all plain_only 127.0.0.1/32 trust",
@@ -173,7 +174,7 @@ mod sslmodes {
         cluster
             .connect()
             .unwrap()
-            .batch_execute("CREATE ROLE tls_only LOGIN; CREATE ROLE plain_only LOGIN")
+            .batch_execute("CREATE ROLE tls_only LOGIN; CREATE ROLE plain_only LOGIN; CREATE ROLE nowhere LOGIN")
             .unwrap();
         let ca = encode(&cluster.ca_file().unwrap().display().to_string());
         Some((cluster, ca))
@@ -410,6 +411,24 @@ mod sslmodes {
         let (_, message) = refused(&at("plain_only", "require"));
         assert!(
             message.contains("(sslmode=require)") && message.contains("pg_hba.conf"),
+            "{message}"
+        );
+        // Refused both ways: both refusals are told, in order.
+        let (_, message) = refused(&at("nowhere", "prefer"));
+        let tls_refused =
+            "with TLS: db error: FATAL: no pg_hba.conf entry for host \"127.0.0.1\", \
+                           user \"nowhere\", database \"postgres\", SSL encryption";
+        let then_plain = "; then in plain text: db error: FATAL: no pg_hba.conf entry for host \
+                          \"127.0.0.1\", user \"nowhere\", database \"postgres\", no encryption";
+        assert!(
+            message.contains(tls_refused) && message.contains(then_plain),
+            "{message}"
+        );
+        let (_, message) = refused(&at("nowhere", "allow"));
+        assert!(
+            message.contains("(sslmode=allow): in plain text: ")
+                && message.contains("no encryption; then with TLS: ")
+                && message.ends_with("SSL encryption"),
             "{message}"
         );
         // libpq's default is prefer: TLS when the server offers it.

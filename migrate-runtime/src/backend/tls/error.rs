@@ -26,6 +26,13 @@ pub(super) enum Kind {
         error: postgres::Error,
         hint: Option<String>,
     },
+    /// Both attempts of `prefer` or `allow` failed (the first with TLS
+    /// when `first_tls`).
+    Retried {
+        first: Box<Kind>,
+        first_tls: bool,
+        second: Box<Kind>,
+    },
 }
 
 impl Kind {
@@ -41,16 +48,50 @@ impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (sslmode={})", self.server, self.mode.as_str())?;
         match &self.kind {
-            Kind::TimedOut(wait) => write!(
-                f,
-                ": no answer within {wait:?} (connect_timeout): the server accepted no \
-                 connection or never answered"
-            ),
+            Kind::TimedOut(wait) => write!(f, ": {}", timed_out(*wait)),
             Kind::Driver {
                 hint: Some(hint), ..
             } => write!(f, ": {hint}"),
             Kind::Driver { hint: None, .. } => Ok(()),
+            // One source cannot hold both errors: both are in the text.
+            Kind::Retried {
+                first,
+                first_tls,
+                second,
+            } => {
+                let (one, two) = if *first_tls {
+                    ("with TLS", "in plain text")
+                } else {
+                    ("in plain text", "with TLS")
+                };
+                write!(f, ": {one}: {}; then {two}: {}", full(first), full(second))
+            }
         }
+    }
+}
+
+fn timed_out(wait: Duration) -> String {
+    format!(
+        "no answer within {wait:?} (connect_timeout): the server accepted no connection or \
+         never answered"
+    )
+}
+
+/// A failed attempt with the driver's words.
+fn full(kind: &Kind) -> String {
+    match kind {
+        Kind::TimedOut(wait) => timed_out(*wait),
+        Kind::Driver { error, hint } => {
+            let mut text = hint.as_ref().map_or_else(String::new, |h| format!("{h}: "));
+            text.push_str(&error.to_string());
+            let mut source = std::error::Error::source(error);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            text
+        }
+        Kind::Retried { second, .. } => full(second),
     }
 }
 
@@ -58,7 +99,7 @@ impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             Kind::Driver { error, .. } => Some(error),
-            Kind::TimedOut(_) => None,
+            Kind::TimedOut(_) | Kind::Retried { .. } => None,
         }
     }
 }
@@ -73,7 +114,9 @@ fn hint(mode: SslMode, trusted: &str, error: &postgres::Error) -> Option<String>
     let _ = trusted;
     if let Some(db) = error.as_db_error() {
         let refused = db.code() == &postgres::error::SqlState::INVALID_AUTHORIZATION_SPECIFICATION;
-        if refused && mode == SslMode::Disable && db.message().contains("no encryption") {
+        // "SSL off" before PostgreSQL 12.
+        let plain = db.message().contains("no encryption") || db.message().contains("SSL off");
+        if refused && mode == SslMode::Disable && plain {
             return Some(
                 "the server refuses unencrypted connections from here (pg_hba.conf: hostssl); \
                  use sslmode=require or stronger"

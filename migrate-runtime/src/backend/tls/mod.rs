@@ -273,7 +273,11 @@ impl PgConnectOptions {
         };
         match self.attempt(retry, tls)? {
             Ok(client) => Ok(client),
-            Err(kind) => Err(failed(kind)),
+            Err(second) => Err(failed(Kind::Retried {
+                first: Box::new(error),
+                first_tls: first != DriverSslMode::Disable,
+                second: Box::new(second),
+            })),
         }
     }
 
