@@ -558,6 +558,24 @@ fn the_lock_is_released_when_the_end_of_a_run_fails() {
 }
 
 #[test]
+fn a_failed_connection_keeps_the_server_code() {
+    // Found in issue 11: the connection's error wraps the driver's, and
+    // `Error::code` read only the outer one.
+    let db = pg_db!("connection_code");
+    let missing = db.server().url(&format!("{}_missing", db.name()));
+    let Err(err) = AnyConnection::open(&missing) else {
+        panic!("connected to a database that does not exist");
+    };
+    assert_eq!(
+        err.code(),
+        Some(migrate::ErrorCode::SqlState(migrate::SqlState::new(
+            "3D000"
+        ))),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_rule_with_several_actions_runs_whole_outside_a_transaction() {
     // Found in issue 10: the lexer split the rule's action list at its inner
     // `;`, and the no-transaction run sent half a rule.

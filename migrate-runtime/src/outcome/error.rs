@@ -276,7 +276,21 @@ fn half_applied(version: &u64, file: &str, state: &MigrationState, table: &str) 
     }
 }
 
+/// The database's code of a driver error, looked for along its chain of
+/// sources (a connection error wraps the driver's own).
 fn driver_code(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<ErrorCode> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(e) = next {
+        if let Some(code) = own_code(e) {
+            return Some(code);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The code of one error, if it is a driver's error that has one.
+fn own_code(e: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
     #[cfg(feature = "postgres")]
     if let Some(code) = e
         .downcast_ref::<postgres::Error>()

@@ -97,7 +97,12 @@ fn full(kind: &Kind) -> String {
 
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
+        // Of two attempts, the last one's error (the text holds both).
+        let mut kind = &self.kind;
+        while let Kind::Retried { second, .. } = kind {
+            kind = second;
+        }
+        match kind {
             Kind::Driver { error, .. } => Some(error),
             Kind::TimedOut(_) | Kind::Retried { .. } => None,
         }
