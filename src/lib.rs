@@ -64,6 +64,26 @@ pub use migrate_runtime::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 pub use migrate_runtime::rusqlite;
 
+/// Async services on tokio (feature `tokio-postgres`): the client trait of
+/// the `*_async` methods, a blocking `tokio_postgres` client, the future
+/// of an async code migration.
+#[cfg(feature = "tokio-postgres")]
+pub use migrate_runtime::{AsyncDatabase, CodeFuture, TokioClient};
+
+/// The `tokio-postgres` crate this build uses, so that clients match.
+#[cfg(feature = "tokio-postgres")]
+pub use migrate_runtime::tokio_postgres;
+
+/// The `deadpool-postgres` crate this build uses, so that pooled clients
+/// are [`AsyncDatabase`]s.
+#[cfg(feature = "deadpool-postgres")]
+pub use migrate_runtime::deadpool_postgres;
+
+/// The `bb8` crate this build uses, so that pooled clients are
+/// [`AsyncDatabase`]s.
+#[cfg(feature = "bb8")]
+pub use migrate_runtime::bb8;
+
 #[doc(hidden)]
 pub mod __private {
     pub use migrate_runtime::__private::*;

@@ -41,8 +41,12 @@ mod text;
 pub use backend::AnyConnection;
 #[cfg(feature = "runner")]
 pub use backend::Database;
+#[cfg(feature = "tokio-postgres")]
+pub use backend::{AsyncDatabase, TokioClient};
 #[cfg(feature = "postgres")]
 pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
+#[cfg(feature = "tokio-postgres")]
+pub use model::CodeFuture;
 pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};
 #[cfg(feature = "runner")]
 pub use outcome::{
@@ -61,12 +65,21 @@ pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
 pub use text::checksum::checksum;
 pub use text::duration::parse_duration;
 
+#[cfg(feature = "bb8")]
+#[doc(no_inline)]
+pub use bb8;
+#[cfg(feature = "deadpool-postgres")]
+#[doc(no_inline)]
+pub use deadpool_postgres;
 #[cfg(feature = "postgres")]
 #[doc(no_inline)]
 pub use postgres;
 #[cfg(feature = "sqlite")]
 #[doc(no_inline)]
 pub use rusqlite;
+#[cfg(feature = "tokio-postgres")]
+#[doc(no_inline)]
+pub use tokio_postgres;
 
 /// What the code `embed_migrations!` generates calls. Not public API.
 #[doc(hidden)]

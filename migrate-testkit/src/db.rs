@@ -1,6 +1,6 @@
 //! A test database on either engine.
 
-use migrate_runtime::{AnyConnection, Engine};
+use migrate_runtime::{AnyConnection, Engine, TokioClient};
 
 use crate::{LiteDb, PgDb};
 
@@ -9,6 +9,11 @@ use crate::{LiteDb, PgDb};
 pub enum Db {
     /// A fresh PostgreSQL database.
     Postgres(PgDb),
+    /// A fresh PostgreSQL database whose connections from [`Db::open`] run
+    /// the async driver (`tokio-postgres`), on a runtime of their own
+    /// ([`AnyConnection::TokioPostgres`]): the contract on that driver.
+    /// Connections a test opens from [`Db::url`] itself are sync ones.
+    PostgresAsync(PgDb),
     /// A SQLite file in a fresh folder.
     Sqlite(LiteDb),
 }
@@ -18,6 +23,13 @@ impl Db {
     #[must_use]
     pub fn postgres(test: &str) -> Option<Db> {
         PgDb::create(test).map(Db::Postgres)
+    }
+
+    /// A fresh PostgreSQL database opened by the async driver (see
+    /// [`Db::PostgresAsync`]); `None` when [`PgDb::create`] skips.
+    #[must_use]
+    pub fn postgres_async(test: &str) -> Option<Db> {
+        PgDb::create(test).map(Db::PostgresAsync)
     }
 
     /// A SQLite file in a fresh folder.
@@ -43,7 +55,7 @@ impl Db {
     #[must_use]
     pub fn engine(&self) -> Engine {
         match self {
-            Db::Postgres(_) => Engine::Postgres,
+            Db::Postgres(_) | Db::PostgresAsync(_) => Engine::Postgres,
             Db::Sqlite(_) => Engine::Sqlite,
         }
     }
@@ -53,7 +65,7 @@ impl Db {
     #[must_use]
     pub fn url(&self) -> String {
         match self {
-            Db::Postgres(pg) => pg.url(),
+            Db::Postgres(pg) | Db::PostgresAsync(pg) => pg.url(),
             Db::Sqlite(lite) => lite.url(),
         }
     }
@@ -66,6 +78,9 @@ impl Db {
     pub fn open(&self) -> AnyConnection {
         match self {
             Db::Postgres(pg) => pg.open(),
+            Db::PostgresAsync(pg) => AnyConnection::TokioPostgres(
+                TokioClient::connect(&pg.url()).expect("connect to the test database"),
+            ),
             Db::Sqlite(lite) => lite.open(),
         }
     }
@@ -74,7 +89,7 @@ impl Db {
     #[must_use]
     pub fn as_postgres(&self) -> Option<&PgDb> {
         match self {
-            Db::Postgres(pg) => Some(pg),
+            Db::Postgres(pg) | Db::PostgresAsync(pg) => Some(pg),
             Db::Sqlite(_) => None,
         }
     }

@@ -211,6 +211,7 @@ impl Inspect for AnyConnection {
         match self {
             AnyConnection::Postgres(c) => Inspect::execute_sql(c, sql),
             AnyConnection::Sqlite(c) => Inspect::execute_sql(c, sql),
+            AnyConnection::TokioPostgres(c) => Inspect::execute_sql(c, sql),
             other => panic!("no inspection for {other:?}"),
         }
     }
@@ -219,6 +220,7 @@ impl Inspect for AnyConnection {
         match self {
             AnyConnection::Postgres(c) => c.rows(sql),
             AnyConnection::Sqlite(c) => c.rows(sql),
+            AnyConnection::TokioPostgres(c) => c.rows(sql),
             other => panic!("no inspection for {other:?}"),
         }
     }

@@ -12,7 +12,9 @@
 //! - [`Db`]: either of them, handing out [`AnyConnection`]s and URLs, for
 //!   the tests written once and run on each engine;
 //! - [`Inspect`]: reading rows and schema back, per engine;
-//! - [`Proxy`]: a TCP proxy counting the round trips of PostgreSQL clients.
+//! - [`Proxy`]: a TCP proxy counting the round trips of PostgreSQL clients;
+//! - [`AsyncPgDb`]: a fresh PostgreSQL database for tests on a tokio
+//!   runtime, with `tokio_postgres` clients.
 
 mod cluster;
 mod db;
@@ -21,6 +23,7 @@ mod lite;
 mod pg;
 mod proxy;
 mod server;
+mod tokio_pg;
 
 pub use cluster::Cluster;
 pub use db::Db;
@@ -30,3 +33,4 @@ pub use migrate_runtime::{AnyConnection, Engine};
 pub use pg::PgDb;
 pub use proxy::Proxy;
 pub use server::{in_ci, Server};
+pub use tokio_pg::{connect, off_runtime, AsyncPgDb};

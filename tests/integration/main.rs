@@ -7,6 +7,14 @@
 //! postgres), skipped loudly when no server is reachable, except in CI
 //! (`CI=true`), where they fail; SQLite files in temporary folders.
 
+#[cfg(feature = "tokio-postgres")]
+mod async_api;
+#[cfg(feature = "tokio-postgres")]
+mod async_code;
+#[cfg(all(feature = "deadpool-postgres", feature = "bb8"))]
+mod async_pools;
+#[cfg(feature = "tokio-postgres")]
+mod async_support;
 mod concurrency;
 mod contract;
 mod embed;

@@ -38,6 +38,10 @@ pub enum AnyConnection {
     /// A SQLite connection.
     #[cfg(feature = "sqlite")]
     Sqlite(rusqlite::Connection),
+    /// A `tokio-postgres` client with a runtime of its own (feature
+    /// `tokio-postgres`): the async driver, run from sync code.
+    #[cfg(feature = "tokio-postgres")]
+    TokioPostgres(super::TokioClient),
 }
 
 impl AnyConnection {
@@ -139,6 +143,8 @@ impl AnyConnection {
             AnyConnection::Postgres(_) => Engine::Postgres,
             #[cfg(feature = "sqlite")]
             AnyConnection::Sqlite(_) => Engine::Sqlite,
+            #[cfg(feature = "tokio-postgres")]
+            AnyConnection::TokioPostgres(_) => Engine::Postgres,
         }
     }
 }
@@ -161,6 +167,8 @@ impl super::private::Sealed for AnyConnection {
             AnyConnection::Postgres(c) => c.driver(),
             #[cfg(feature = "sqlite")]
             AnyConnection::Sqlite(c) => c.driver(),
+            #[cfg(feature = "tokio-postgres")]
+            AnyConnection::TokioPostgres(c) => c.driver(),
         }
     }
 }

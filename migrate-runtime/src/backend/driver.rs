@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::model::{Engine, Migration};
+use crate::model::{CodeApi, CodeError, Engine, Migration};
 use crate::outcome::{Direction, DriverError, Error, ErrorCode};
 
 /// A driver's future: boxed so that `dyn Driver` works, `Send` so that an
@@ -128,6 +128,12 @@ pub trait Driver: Send {
     /// Runs a code migration's function for this database.
     fn code<'a>(&'a mut self, call: CodeCall<'a>) -> Fut<'a, Result<(), DbFailure>>;
 
+    /// The client code migrations' functions take on this driver: those
+    /// registered for it are the ones [`Driver::code`] runs.
+    fn code_api(&self) -> CodeApi {
+        CodeApi::sync(self.engine())
+    }
+
     /// How many transactional migrations one message may carry, each in
     /// its own `BEGIN … COMMIT`: more than one only where a message costs a
     /// round trip and the server stops at the first error in it.
@@ -139,15 +145,31 @@ pub trait Driver: Send {
 /// Runs a code migration's function, turning a panic into its error, so
 /// that a panicking function fails like any other (its transaction rolled
 /// back, its row marked) and the lock is still released.
-pub fn guard<T>(
-    f: impl FnOnce() -> Result<T, crate::model::CodeError>,
-) -> Result<T, crate::model::CodeError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_owned());
-        Err(format!("the code migration panicked: {what}").into())
-    })
+pub fn guard<T>(f: impl FnOnce() -> Result<T, CodeError>) -> Result<T, CodeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| Err(panicked(p)))
+}
+
+/// [`guard`] for an async function: a panic while it makes its future or
+/// while the future runs is its error.
+#[cfg(feature = "tokio-postgres")]
+pub async fn guard_async<'f>(
+    start: impl FnOnce() -> crate::model::CodeFuture<'f>,
+) -> Result<(), CodeError> {
+    use futures_util::FutureExt as _;
+    use std::panic::AssertUnwindSafe;
+    let work = std::panic::catch_unwind(AssertUnwindSafe(start)).map_err(panicked)?;
+    AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|p| Err(panicked(p)))
+}
+
+/// A code migration's panic as its error.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> CodeError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned());
+    format!("the code migration panicked: {what}").into()
 }

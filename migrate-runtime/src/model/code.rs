@@ -10,6 +10,10 @@
 //! [`Migrations::with_code`](crate::Migrations::with_code).
 
 use std::fmt;
+#[cfg(feature = "tokio-postgres")]
+use std::future::Future;
+#[cfg(feature = "tokio-postgres")]
+use std::pin::Pin;
 use std::sync::Arc;
 
 use super::Engine;
@@ -24,6 +28,20 @@ pub(crate) type PgTxFn =
 #[cfg(feature = "postgres")]
 pub(crate) type PgClientFn =
     Arc<dyn Fn(&mut postgres::Client) -> Result<(), CodeError> + Send + Sync>;
+/// What an async code migration's function returns: its work, boxed so
+/// that functions of any shape are stored alike, and `Send` so that the
+/// run can be spawned on a multi-threaded runtime. Write the function as
+/// `|tx| Box::pin(async move { … })`.
+#[cfg(feature = "tokio-postgres")]
+pub type CodeFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CodeError>> + Send + 'a>>;
+
+#[cfg(feature = "tokio-postgres")]
+pub(crate) type TokioTxFn = Arc<
+    dyn for<'a, 'b> Fn(&'a mut tokio_postgres::Transaction<'b>) -> CodeFuture<'a> + Send + Sync,
+>;
+#[cfg(feature = "tokio-postgres")]
+pub(crate) type TokioClientFn =
+    Arc<dyn for<'a> Fn(&'a mut tokio_postgres::Client) -> CodeFuture<'a> + Send + Sync>;
 #[cfg(feature = "sqlite")]
 pub(crate) type LiteTxFn =
     Arc<dyn Fn(&rusqlite::Transaction<'_>) -> Result<(), CodeError> + Send + Sync>;
@@ -37,6 +55,55 @@ pub(crate) type LiteConnFn =
 pub(crate) enum Up<Tx, Conn> {
     InTransaction(Tx),
     Outside(Conn),
+}
+
+/// The client a code migration's functions take. A driver runs the
+/// functions registered for its own client: a `postgres::Transaction` is
+/// not a `tokio_postgres::Transaction`, though both are PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeApi {
+    /// `postgres` (sync).
+    Postgres,
+    /// `tokio-postgres` (async).
+    TokioPostgres,
+    /// `rusqlite`.
+    Sqlite,
+}
+
+impl CodeApi {
+    /// The sync client of `engine`: what its sync drivers take.
+    pub(crate) fn sync(engine: Engine) -> CodeApi {
+        match engine {
+            Engine::Postgres => CodeApi::Postgres,
+            Engine::Sqlite => CodeApi::Sqlite,
+        }
+    }
+
+    /// The database.
+    pub(crate) fn engine(self) -> Engine {
+        match self {
+            CodeApi::Postgres | CodeApi::TokioPostgres => Engine::Postgres,
+            CodeApi::Sqlite => Engine::Sqlite,
+        }
+    }
+
+    /// The client the functions receive, as a user names it.
+    pub(crate) fn client(self) -> &'static str {
+        match self {
+            CodeApi::Postgres => "postgres::Client",
+            CodeApi::TokioPostgres => "tokio_postgres::Client",
+            CodeApi::Sqlite => "rusqlite::Connection",
+        }
+    }
+
+    /// The `CodeMigration` method that registers an up function for it.
+    pub(crate) fn method(self) -> &'static str {
+        match self {
+            CodeApi::Postgres => "postgres",
+            CodeApi::TokioPostgres => "tokio_postgres",
+            CodeApi::Sqlite => "sqlite",
+        }
+    }
 }
 
 /// A Rust migration: a version, a name, a code version and up (and
@@ -75,6 +142,10 @@ pub(crate) enum Up<Tx, Conn> {
 /// # #[cfg(not(feature = "postgres"))]
 /// # fn main() {}
 /// ```
+///
+/// On `tokio-postgres` (feature `tokio-postgres`), the functions are
+/// async: each returns its work as a [`CodeFuture`], written
+/// `Box::pin(async move { … })`, and the runner awaits it.
 #[derive(Clone)]
 pub struct CodeMigration {
     pub(crate) version: u64,
@@ -85,6 +156,10 @@ pub struct CodeMigration {
     pub(crate) postgres: Option<Up<PgTxFn, PgClientFn>>,
     #[cfg(feature = "postgres")]
     pub(crate) postgres_down: Option<PgTxFn>,
+    #[cfg(feature = "tokio-postgres")]
+    pub(crate) tokio_postgres: Option<Up<TokioTxFn, TokioClientFn>>,
+    #[cfg(feature = "tokio-postgres")]
+    pub(crate) tokio_postgres_down: Option<TokioTxFn>,
     #[cfg(feature = "sqlite")]
     pub(crate) sqlite: Option<Up<LiteTxFn, LiteConnFn>>,
     #[cfg(feature = "sqlite")]
@@ -105,6 +180,10 @@ impl CodeMigration {
             postgres: None,
             #[cfg(feature = "postgres")]
             postgres_down: None,
+            #[cfg(feature = "tokio-postgres")]
+            tokio_postgres: None,
+            #[cfg(feature = "tokio-postgres")]
+            tokio_postgres_down: None,
             #[cfg(feature = "sqlite")]
             sqlite: None,
             #[cfg(feature = "sqlite")]
@@ -145,6 +224,77 @@ impl CodeMigration {
         down: impl Fn(&mut postgres::Transaction<'_>) -> Result<(), CodeError> + Send + Sync + 'static,
     ) -> Self {
         self.postgres_down = Some(Arc::new(down));
+        self
+    }
+
+    /// The up function on PostgreSQL through `tokio-postgres`, inside the
+    /// migration's transaction: what [`Runner::run_async`](crate::Runner::run_async)
+    /// and the other async methods run. The function returns its work as
+    /// a boxed future that borrows the transaction.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "tokio-postgres")]
+    /// # async fn boot(client: &mut tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use migrate_runtime::{CodeMigration, Migrations};
+    ///
+    /// let migrations = Migrations::from_dir("migrations")?.with_code([
+    ///     CodeMigration::new(3, "default_settings", "1")
+    ///         .tokio_postgres(|tx| {
+    ///             Box::pin(async move {
+    ///                 tx.execute("INSERT INTO settings (key, value) VALUES ('theme', 'light')", &[])
+    ///                     .await?;
+    ///                 Ok(())
+    ///             })
+    ///         })
+    ///         .tokio_postgres_down(|tx| {
+    ///             Box::pin(async move {
+    ///                 tx.execute("DELETE FROM settings WHERE key = 'theme'", &[]).await?;
+    ///                 Ok(())
+    ///             })
+    ///         }),
+    /// ])?;
+    /// migrations.run_async(client).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio-postgres")]
+    #[must_use]
+    pub fn tokio_postgres<F>(mut self, up: F) -> Self
+    where
+        F: for<'a, 'b> Fn(&'a mut tokio_postgres::Transaction<'b>) -> CodeFuture<'a>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.tokio_postgres = Some(Up::InTransaction(Arc::new(up)));
+        self
+    }
+
+    /// The up function on PostgreSQL through `tokio-postgres`, outside any
+    /// transaction: it gets the client and commits as it goes (a batched
+    /// backfill), marked `in_progress` while it runs.
+    #[cfg(feature = "tokio-postgres")]
+    #[must_use]
+    pub fn tokio_postgres_no_transaction<F>(mut self, up: F) -> Self
+    where
+        F: for<'a> Fn(&'a mut tokio_postgres::Client) -> CodeFuture<'a> + Send + Sync + 'static,
+    {
+        self.tokio_postgres = Some(Up::Outside(Arc::new(up)));
+        self
+    }
+
+    /// The down function on PostgreSQL through `tokio-postgres`, inside
+    /// the rollback's transaction.
+    #[cfg(feature = "tokio-postgres")]
+    #[must_use]
+    pub fn tokio_postgres_down<F>(mut self, down: F) -> Self
+    where
+        F: for<'a, 'b> Fn(&'a mut tokio_postgres::Transaction<'b>) -> CodeFuture<'a>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.tokio_postgres_down = Some(Arc::new(down));
         self
     }
 
@@ -216,34 +366,49 @@ impl CodeMigration {
         format!("code:{}", self.code_version)
     }
 
-    /// Which databases have an up function, and whether each runs outside
-    /// a transaction.
-    fn modes(&self) -> Vec<(Engine, bool)> {
+    /// Which clients have an up function, and whether each runs outside a
+    /// transaction.
+    fn modes(&self) -> Vec<(CodeApi, bool)> {
         #[allow(unused_mut)]
         let mut modes = Vec::new();
         #[cfg(feature = "postgres")]
         if let Some(up) = &self.postgres {
-            modes.push((Engine::Postgres, matches!(up, Up::Outside(_))));
+            modes.push((CodeApi::Postgres, matches!(up, Up::Outside(_))));
+        }
+        #[cfg(feature = "tokio-postgres")]
+        if let Some(up) = &self.tokio_postgres {
+            modes.push((CodeApi::TokioPostgres, matches!(up, Up::Outside(_))));
         }
         #[cfg(feature = "sqlite")]
         if let Some(up) = &self.sqlite {
-            modes.push((Engine::Sqlite, matches!(up, Up::Outside(_))));
+            modes.push((CodeApi::Sqlite, matches!(up, Up::Outside(_))));
         }
         modes
     }
 
-    /// Whether an up function is registered for this database.
-    pub(crate) fn runs_on(&self, engine: Engine) -> bool {
-        self.modes().iter().any(|&(name, _)| name == engine)
+    /// Whether an up function is registered for this client.
+    pub(crate) fn runs_on(&self, api: CodeApi) -> bool {
+        self.modes().iter().any(|&(a, _)| a == api)
     }
 
-    /// Whether a down function is registered for this database.
-    pub(crate) fn has_down_for(&self, engine: Engine) -> bool {
-        match engine {
+    /// Another client of the same database that has an up function, when
+    /// `api` has none: what a refusal names.
+    pub(crate) fn runs_on_other_client(&self, api: CodeApi) -> Option<CodeApi> {
+        self.modes()
+            .iter()
+            .map(|&(a, _)| a)
+            .find(|&a| a != api && a.engine() == api.engine())
+    }
+
+    /// Whether a down function is registered for this client.
+    pub(crate) fn has_down_for(&self, api: CodeApi) -> bool {
+        match api {
             #[cfg(feature = "postgres")]
-            Engine::Postgres => self.postgres_down.is_some(),
+            CodeApi::Postgres => self.postgres_down.is_some(),
+            #[cfg(feature = "tokio-postgres")]
+            CodeApi::TokioPostgres => self.tokio_postgres_down.is_some(),
             #[cfg(feature = "sqlite")]
-            Engine::Sqlite => self.sqlite_down.is_some(),
+            CodeApi::Sqlite => self.sqlite_down.is_some(),
             #[allow(unreachable_patterns)]
             _ => false,
         }
@@ -261,6 +426,10 @@ impl CodeMigration {
         #[cfg(feature = "postgres")]
         {
             any |= self.postgres_down.is_some();
+        }
+        #[cfg(feature = "tokio-postgres")]
+        {
+            any |= self.tokio_postgres_down.is_some();
         }
         #[cfg(feature = "sqlite")]
         {
@@ -293,6 +462,12 @@ impl CodeMigration {
         #[cfg(feature = "postgres")]
         if self.postgres_down.is_some() && self.postgres.is_none() {
             return Some("a PostgreSQL down function without a PostgreSQL up function".to_owned());
+        }
+        #[cfg(feature = "tokio-postgres")]
+        if self.tokio_postgres_down.is_some() && self.tokio_postgres.is_none() {
+            return Some(
+                "a tokio-postgres down function without a tokio-postgres up function".to_owned(),
+            );
         }
         #[cfg(feature = "sqlite")]
         if self.sqlite_down.is_some() && self.sqlite.is_none() {

@@ -13,6 +13,9 @@ mod seed;
 mod set;
 mod tracking;
 
+pub(crate) use code::CodeApi;
+#[cfg(feature = "tokio-postgres")]
+pub use code::CodeFuture;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use code::Up;
 pub use code::{CodeError, CodeMigration};

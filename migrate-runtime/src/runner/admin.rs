@@ -4,7 +4,7 @@
 use super::lock::locked;
 use super::Runner;
 use crate::backend::dialect::Change;
-use crate::backend::Database;
+use crate::backend::Driver;
 use crate::model::MigrationState;
 use crate::outcome::{examine, Error, Finding};
 
@@ -21,7 +21,7 @@ pub enum Resolution {
     RolledBack,
 }
 
-impl Runner<'_> {
+operations! {
     /// Marks every migration of the set up to and including `version` as
     /// applied without running it, to adopt a database whose schema already
     /// has them. Returns the versions marked; those already applied with the
@@ -48,11 +48,64 @@ impl Runner<'_> {
     /// [`Error::ChecksumMismatch`] (changing nothing) if one of them is
     /// applied with another checksum; [`Error::HalfApplied`] if any
     /// migration is unfinished; a lock timeout or a database error.
-    pub fn baseline<D: Database + ?Sized>(
-        &self,
-        db: &mut D,
-        version: u64,
-    ) -> Result<Vec<u64>, Error> {
+    pub fn baseline, baseline_async(version: u64) -> Vec<u64> = baseline_with;
+
+    /// After an intentional edit of applied migrations, or once an
+    /// unfinished no-transaction migration has been undone by hand:
+    /// rewrites drifted checksums (and stored down SQL) to the set's, and
+    /// removes `in_progress`/`failed` marks so those migrations run again.
+    /// Each change is logged as a `repair` event. Returns what it resolved;
+    /// unknown and out-of-order migrations are not repairable and stay, and
+    /// so do the marks of a rollback that did not finish (`rolling_back`,
+    /// `rollback_failed`): whether the migration's objects are still there
+    /// is for the operator to say, with [`Runner::resolve`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// // After an intentional edit of an applied file:
+    /// for change in migrations.runner().repair(&mut conn)? {
+    ///     println!("repaired: {change}");
+    /// }
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// A lock timeout or a database error.
+    pub fn repair, repair_async() -> Vec<Finding> = repair_with;
+
+    /// Records what the operator found of migration `version`, left
+    /// unfinished by a no-transaction run (marked `in_progress` or `failed`
+    /// while applying, `rolling_back` or `rollback_failed` while rolling
+    /// back): [`Resolution::Applied`] marks it applied,
+    /// [`Resolution::RolledBack`] removes its row so that it runs again.
+    /// Logged as a `resolve` event. Returns the mark it resolved.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "sqlite")] {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// use migrate_runtime::Resolution;
+    /// let mut conn = rusqlite::Connection::open("app.db")?;
+    /// // Migration 7's down failed halfway; its index was built again by hand:
+    /// migrations.runner().resolve(&mut conn, 7, Resolution::Applied)?;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (changing nothing) if `version` has no
+    /// unfinished mark; a lock timeout or a database error.
+    pub fn resolve, resolve_async(version: u64, resolution: Resolution) -> Finding = resolve_with;
+}
+
+impl Runner<'_> {
+    async fn baseline_with(&self, d: &mut dyn Driver, version: u64) -> Result<Vec<u64>, Error> {
         let t = self.tracking()?;
         if self.migrations.get(version).is_none() {
             return Err(Error::invalid_option(
@@ -74,7 +127,7 @@ impl Runner<'_> {
             });
         }
         let table = t.display_name();
-        self.on(db, &t, async |s| {
+        self.on(d, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 let (findings, _) = examine(set, &rows, Some(version));
@@ -118,38 +171,13 @@ impl Runner<'_> {
             })
             .await
         })
+        .await
     }
 
-    /// After an intentional edit of applied migrations, or once an
-    /// unfinished no-transaction migration has been undone by hand:
-    /// rewrites drifted checksums (and stored down SQL) to the set's, and
-    /// removes `in_progress`/`failed` marks so those migrations run again.
-    /// Each change is logged as a `repair` event. Returns what it resolved;
-    /// unknown and out-of-order migrations are not repairable and stay, and
-    /// so do the marks of a rollback that did not finish (`rolling_back`,
-    /// `rollback_failed`): whether the migration's objects are still there
-    /// is for the operator to say, with [`Runner::resolve`].
-    ///
-    /// ```no_run
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # #[cfg(feature = "sqlite")] {
-    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
-    /// let mut conn = rusqlite::Connection::open("app.db")?;
-    /// // After an intentional edit of an applied file:
-    /// for change in migrations.runner().repair(&mut conn)? {
-    ///     println!("repaired: {change}");
-    /// }
-    /// # }
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// A lock timeout or a database error.
-    pub fn repair<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
+    async fn repair_with(&self, d: &mut dyn Driver) -> Result<Vec<Finding>, Error> {
         let t = self.tracking()?;
         let set = self.migrations;
-        self.on(db, &t, async |s| {
+        self.on(d, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
@@ -203,40 +231,18 @@ impl Runner<'_> {
             })
             .await
         })
+        .await
     }
 
-    /// Records what the operator found of migration `version`, left
-    /// unfinished by a no-transaction run (marked `in_progress` or `failed`
-    /// while applying, `rolling_back` or `rollback_failed` while rolling
-    /// back): [`Resolution::Applied`] marks it applied,
-    /// [`Resolution::RolledBack`] removes its row so that it runs again.
-    /// Logged as a `resolve` event. Returns the mark it resolved.
-    ///
-    /// ```no_run
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # #[cfg(feature = "sqlite")] {
-    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
-    /// use migrate_runtime::Resolution;
-    /// let mut conn = rusqlite::Connection::open("app.db")?;
-    /// // Migration 7's down failed halfway; its index was built again by hand:
-    /// migrations.runner().resolve(&mut conn, 7, Resolution::Applied)?;
-    /// # }
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] (changing nothing) if `version` has no
-    /// unfinished mark; a lock timeout or a database error.
-    pub fn resolve<D: Database + ?Sized>(
+    async fn resolve_with(
         &self,
-        db: &mut D,
+        d: &mut dyn Driver,
         version: u64,
         resolution: Resolution,
     ) -> Result<Finding, Error> {
         let t = self.tracking()?;
         let table = t.display_name();
-        self.on(db, &t, async |s| {
+        self.on(d, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 // Other unfinished rows stay unfinished: their stand-in
@@ -282,5 +288,6 @@ impl Runner<'_> {
             })
             .await
         })
+        .await
     }
 }

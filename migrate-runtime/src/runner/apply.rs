@@ -7,25 +7,35 @@ use super::check::{batch_len, check_code, warn_all};
 use super::lock::{acquire, hold, State};
 use super::Runner;
 use crate::backend::protocol::{Cache, Session, Step};
-use crate::backend::Database;
-use crate::model::{Migration, MigrationState};
+use crate::backend::Driver;
+use crate::model::{CodeApi, Migration, MigrationState};
 use crate::outcome::{emit, AppliedMigration, Error, Progress, Report, Watchdog};
 
-impl Runner<'_> {
+operations! {
     /// Applies every pending migration (up to the target, if one is set).
     ///
     /// # Errors
     /// As [`Migrations::run`](crate::Migrations::run); also
     /// [`Error::InvalidOption`] for an empty or too long table or schema
     /// name, or a target version the set lacks.
-    pub fn run<D: Database + ?Sized>(&self, db: &mut D) -> Result<Report, Error> {
+    pub fn run, run_async() -> Report = run_with;
+}
+
+impl Runner<'_> {
+    async fn run_with(&self, d: &mut dyn Driver) -> Result<Report, Error> {
         let t = self.tracking()?;
         self.check_target()?;
-        self.on(db, &t, async |s| self.apply_on(s).await)
+        let api = d.code_api();
+        self.on(d, &t, async |s| self.apply_on(s, api).await).await
     }
 
-    /// The whole run on a session.
-    pub(super) async fn apply_on(&self, s: &mut Session<'_>) -> Result<Report, Error> {
+    /// The whole run on a session whose driver runs code migrations
+    /// registered for `api`.
+    pub(super) async fn apply_on(
+        &self,
+        s: &mut Session<'_>,
+        api: CodeApi,
+    ) -> Result<Report, Error> {
         let started = Instant::now();
         let set = self.migrations;
         let up_to_date = |version, warnings| Report {
@@ -44,7 +54,7 @@ impl Runner<'_> {
             Cache::Unsupported => s.read_applied(false).await?,
         };
         let (pending, warnings) = self.check(&rows, s.tracking(), false)?;
-        check_code(&pending, s.engine())?;
+        check_code(&pending, api)?;
         if pending.is_empty() && rows.iter().all(|r| r.state == MigrationState::Applied) {
             warn_all(&warnings);
             return Ok(up_to_date(rows.last().map(|r| r.version), warnings));
@@ -58,7 +68,7 @@ impl Runner<'_> {
             // Another runner may have applied some while we waited.
             let rows = s.read_applied(false).await?;
             let (pending, warnings) = self.check(&rows, s.tracking(), true)?;
-            check_code(&pending, s.engine())?;
+            check_code(&pending, api)?;
             warn_all(&warnings);
             state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
             let mut report = Report {

@@ -4,7 +4,7 @@
 
 use super::{Policy, Runner};
 use crate::backend::protocol::Step;
-use crate::model::{AppliedRow, Engine, Migration, Tracking};
+use crate::model::{AppliedRow, CodeApi, Migration, Tracking};
 use crate::outcome::{examine, Error, Finding, Warning};
 
 /// The most SQL sent in one batch (a larger migration goes alone).
@@ -71,15 +71,25 @@ pub(super) fn warn_all(warnings: &[Warning]) {
 }
 
 /// Refuses, before anything runs, a pending code migration that has no
-/// functions registered or none for this database.
-pub(super) fn check_code(pending: &[&Migration], engine: Engine) -> Result<(), Error> {
+/// functions registered or none for this database's client (`api`).
+pub(super) fn check_code(pending: &[&Migration], api: CodeApi) -> Result<(), Error> {
+    let engine = api.engine();
     for m in pending.iter().filter(|m| m.is_code()) {
         let reason = match m.code() {
             None => format!(
                 "no functions are registered for its marker file {}; register them with Migrations::with_code",
                 m.up_file()
             ),
-            Some(c) if !c.runs_on(engine) => format!("it has no up function for {engine}"),
+            Some(c) if !c.runs_on(api) => match c.runs_on_other_client(api) {
+                Some(other) => format!(
+                    "it has no up function for {engine} through {}: the one registered takes a {} \
+                     (register one with CodeMigration::{})",
+                    api.client(),
+                    other.client(),
+                    api.method()
+                ),
+                None => format!("it has no up function for {engine}"),
+            },
             Some(_) => continue,
         };
         return Err(Error::InvalidCode {

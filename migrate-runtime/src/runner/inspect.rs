@@ -2,10 +2,10 @@
 //! apply. None takes the lock or writes anything.
 
 use super::Runner;
-use crate::backend::Database;
+use crate::backend::Driver;
 use crate::outcome::{status, Direction, Error, Event, Finding, Plan, PlannedStep, Status};
 
-impl Runner<'_> {
+operations! {
     /// The database's state against the set: current and latest versions,
     /// pending and applied migrations (with when, how long and who), and
     /// every problem. Read-only; takes no lock.
@@ -35,18 +35,7 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// A database error, or an invalid table or schema name.
-    pub fn status<D: Database + ?Sized>(&self, db: &mut D) -> Result<Status, Error> {
-        let t = self.tracking()?;
-        let (rows, indexes) = self.on(db, &t, async |s| {
-            Ok((s.read_rows().await?, s.invalid_indexes().await?))
-        })?;
-        let mut status = status(self.migrations, &rows);
-        let invalid = indexes
-            .into_iter()
-            .map(|(name, table)| Finding::InvalidIndex { name, table });
-        status.problems.extend(invalid);
-        Ok(status)
-    }
+    pub fn status, status_async() -> Status = status_with;
 
     /// Every problem between the database and the set (drift, unknown
     /// applied, out of order, half applied); empty when consistent.
@@ -54,9 +43,7 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::status`].
-    pub fn verify<D: Database + ?Sized>(&self, db: &mut D) -> Result<Vec<Finding>, Error> {
-        Ok(self.status(db)?.problems)
-    }
+    pub fn verify, verify_async() -> Vec<Finding> = verify_with;
 
     /// The newest `limit` entries of the event log, newest first.
     /// Read-only.
@@ -76,14 +63,7 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::status`].
-    pub fn history<D: Database + ?Sized>(
-        &self,
-        db: &mut D,
-        limit: usize,
-    ) -> Result<Vec<Event>, Error> {
-        let t = self.tracking()?;
-        self.on(db, &t, async |s| s.read_events(limit).await)
-    }
+    pub fn history, history_async(limit: usize) -> Vec<Event> = history_with;
 
     /// What [`Runner::run`] would apply, with the exact SQL, executing
     /// nothing: the database is left as it is (no tracking table is
@@ -107,10 +87,40 @@ impl Runner<'_> {
     /// # Errors
     /// The refusals [`Runner::run`] would make, a database error, or an
     /// invalid option.
-    pub fn plan<D: Database + ?Sized>(&self, db: &mut D) -> Result<Plan, Error> {
+    pub fn plan, plan_async() -> Plan = plan_with;
+}
+
+impl Runner<'_> {
+    async fn status_with(&self, d: &mut dyn Driver) -> Result<Status, Error> {
+        let t = self.tracking()?;
+        let (rows, indexes) = self
+            .on(d, &t, async |s| {
+                Ok((s.read_rows().await?, s.invalid_indexes().await?))
+            })
+            .await?;
+        let mut status = status(self.migrations, &rows);
+        let invalid = indexes
+            .into_iter()
+            .map(|(name, table)| Finding::InvalidIndex { name, table });
+        status.problems.extend(invalid);
+        Ok(status)
+    }
+
+    async fn verify_with(&self, d: &mut dyn Driver) -> Result<Vec<Finding>, Error> {
+        Ok(self.status_with(d).await?.problems)
+    }
+
+    async fn history_with(&self, d: &mut dyn Driver, limit: usize) -> Result<Vec<Event>, Error> {
+        let t = self.tracking()?;
+        self.on(d, &t, async |s| s.read_events(limit).await).await
+    }
+
+    async fn plan_with(&self, d: &mut dyn Driver) -> Result<Plan, Error> {
         let t = self.tracking()?;
         self.check_target()?;
-        let rows = self.on(db, &t, async |s| s.read_applied(false).await)?;
+        let rows = self
+            .on(d, &t, async |s| s.read_applied(false).await)
+            .await?;
         let (pending, warnings) = self.check(&rows, &t, true)?;
         Ok(Plan {
             steps: pending

@@ -1,13 +1,59 @@
 //! The runner: the options of a run, and every operation on a database
 //! (apply, rollback, baseline, repair, seed, status, history, dry runs).
 //! It decides what to run; the backend's protocol runs it.
+//!
+//! Each operation is one private `async fn` over a driver; its public sync
+//! method blocks on it and its `_async` twin awaits it (`operations!`).
 
 use std::time::Duration;
 
 use crate::backend::protocol::Session;
-use crate::backend::{block_on, Database};
+#[cfg(feature = "tokio-postgres")]
+use crate::backend::AsyncDatabase;
+use crate::backend::{Database, Driver};
 use crate::model::{Migrations, Tracking};
 use crate::outcome::{Error, Observer, Progress, Report};
+
+/// The public methods of runner operations, in pairs over one body each:
+/// `pub fn op, op_async(args) -> Out = body;` makes `op`, which blocks on
+/// `self.body(driver, args)` (a sync connection's driver never makes it
+/// wait), and `op_async`, which awaits it on the caller's runtime.
+macro_rules! operations {
+    ($(
+        $(#[$doc:meta])*
+        pub fn $sync:ident, $async_:ident($($arg:ident: $ty:ty),*) -> $out:ty = $body:ident;
+    )+) => {
+        impl $crate::Runner<'_> {
+            $(
+                $(#[$doc])*
+                pub fn $sync<D: $crate::Database + ?Sized>(
+                    &self,
+                    db: &mut D
+                    $(, $arg: $ty)*
+                ) -> Result<$out, $crate::Error> {
+                    $crate::backend::block_on(self.$body(&mut *db.driver() $(, $arg)*))
+                }
+
+                #[doc = concat!(
+                    "[`Runner::", stringify!($sync), "`] on an async client ",
+                    "([`AsyncDatabase`](crate::AsyncDatabase)), awaited: the same operation, ",
+                    "which waits for the database without blocking the runtime's thread."
+                )]
+                ///
+                /// # Errors
+                #[doc = concat!("As [`Runner::", stringify!($sync), "`].")]
+                #[cfg(feature = "tokio-postgres")]
+                pub async fn $async_<D: $crate::AsyncDatabase + ?Sized>(
+                    &self,
+                    db: &mut D
+                    $(, $arg: $ty)*
+                ) -> Result<$out, $crate::Error> {
+                    self.$body(&mut *db.async_driver() $(, $arg)*).await
+                }
+            )+
+        }
+    };
+}
 
 mod admin;
 mod apply;
@@ -116,6 +162,30 @@ impl Migrations {
     /// a lock timeout or a database error.
     pub fn run<D: Database + ?Sized>(&self, db: &mut D) -> Result<Report, Error> {
         self.runner().run(db)
+    }
+
+    /// [`Migrations::run`] on an async client, awaited: for a service on a
+    /// tokio runtime, with a `tokio_postgres::Client` or a pooled one (see
+    /// [`AsyncDatabase`]). The same run: one round trip when nothing is
+    /// pending, batches, the polled lock, the refusals.
+    ///
+    /// ```no_run
+    /// # async fn boot() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let migrations = migrate_runtime::Migrations::from_dir("migrations")?;
+    /// let url = std::env::var("DATABASE_URL")?;
+    /// let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let report = migrations.run_async(&mut client).await?;
+    /// println!("{report}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Migrations::run`].
+    #[cfg(feature = "tokio-postgres")]
+    pub async fn run_async<D: AsyncDatabase + ?Sized>(&self, db: &mut D) -> Result<Report, Error> {
+        self.runner().run_async(db).await
     }
 
     /// A runner with options for this set.
@@ -263,26 +333,20 @@ impl Runner<'_> {
 }
 
 impl Runner<'_> {
-    /// Runs `op` on a session over `db`'s driver, to completion: how every
-    /// sync operation drives the one async protocol. While it runs, the
-    /// connection waits for other writers as long as the lock wait says
-    /// (SQLite's busy timeout), as it waits for the migration lock.
-    fn on<D, T>(
+    /// Runs `op` on a session over `driver`: how every operation drives
+    /// the one protocol, sync or async. While it runs, the connection
+    /// waits for other writers as long as the lock wait says (SQLite's
+    /// busy timeout), as it waits for the migration lock.
+    async fn on<T>(
         &self,
-        db: &mut D,
+        driver: &mut dyn Driver,
         t: &Tracking,
         op: impl AsyncFnOnce(&mut Session<'_>) -> Result<T, Error>,
-    ) -> Result<T, Error>
-    where
-        D: Database + ?Sized,
-    {
-        let mut driver = db.driver();
-        let mut session = Session::new(&mut *driver, t);
-        block_on(async {
-            let before = session.wait_for_writers(self.lock_wait).await?;
-            let out = op(&mut session).await;
-            session.restore_wait(before).await;
-            out
-        })
+    ) -> Result<T, Error> {
+        let mut session = Session::new(driver, t);
+        let before = session.wait_for_writers(self.lock_wait).await?;
+        let out = op(&mut session).await;
+        session.restore_wait(before).await;
+        out
     }
 }

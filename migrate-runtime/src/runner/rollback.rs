@@ -9,8 +9,8 @@ use std::time::Instant;
 use super::lock::locked;
 use super::Runner;
 use crate::backend::protocol::{Revert, Session};
-use crate::backend::Database;
-use crate::model::{Engine, HistoryRow, Migration, MigrationState, Span};
+use crate::backend::Driver;
+use crate::model::{CodeApi, HistoryRow, Migration, MigrationState, Span};
 use crate::outcome::{
     Direction, DownSource, Error, Plan, PlannedStep, Report, RolledBack, Warning,
 };
@@ -48,7 +48,7 @@ pub(super) struct DownPlan<'r> {
     pub(super) blocked_by: Option<&'r HistoryRow>,
 }
 
-impl Runner<'_> {
+operations! {
     /// Rolls back applied migrations, newest first. Each down migration runs
     /// in its own transaction (unless its file is marked
     /// `-- migrate:no-transaction`) with its tracking row removed and a
@@ -81,28 +81,29 @@ impl Runner<'_> {
     /// unfinished; [`Error::MigrationFailed`] when a down migration fails
     /// (its transaction rolls back; the ones before stay rolled back); a
     /// lock timeout or a database error.
-    pub fn rollback<D: Database + ?Sized>(
-        &self,
-        db: &mut D,
-        how: Rollback,
-    ) -> Result<Report, Error> {
-        let t = self.tracking()?;
-        self.on(db, &t, async |s| self.rollback_on(s, how).await)
-    }
+    pub fn rollback, rollback_async(how: Rollback) -> Report = rollback_with;
 
     /// What [`Runner::rollback`] would do, with the exact down SQL,
     /// executing nothing.
     ///
     /// # Errors
     /// As [`Runner::rollback`], before anything would run.
-    pub fn plan_rollback<D: Database + ?Sized>(
-        &self,
-        db: &mut D,
-        how: Rollback,
-    ) -> Result<Plan, Error> {
+    pub fn plan_rollback, plan_rollback_async(how: Rollback) -> Plan = plan_rollback_with;
+}
+
+impl Runner<'_> {
+    async fn rollback_with(&self, d: &mut dyn Driver, how: Rollback) -> Result<Report, Error> {
         let t = self.tracking()?;
-        let (rows, engine) = self.on(db, &t, async |s| Ok((s.read_rows().await?, s.engine())))?;
-        let plan = self.plan_down(&rows, &t.display_name(), how, engine)?;
+        let api = d.code_api();
+        self.on(d, &t, async |s| self.rollback_on(s, how, api).await)
+            .await
+    }
+
+    async fn plan_rollback_with(&self, d: &mut dyn Driver, how: Rollback) -> Result<Plan, Error> {
+        let t = self.tracking()?;
+        let api = d.code_api();
+        let rows = self.on(d, &t, async |s| s.read_rows().await).await?;
+        let plan = self.plan_down(&rows, &t.display_name(), how, api)?;
         let warnings = plan
             .blocked_by
             .map(|row| Warning::Irreversible {
@@ -132,12 +133,13 @@ impl Runner<'_> {
         &self,
         s: &mut Session<'_>,
         how: Rollback,
+        api: CodeApi,
     ) -> Result<Report, Error> {
         let started = Instant::now();
         locked(s, self.lock_wait, async |s, state| {
             let rows = s.read_rows().await?;
             let table = s.tracking().display_name();
-            let plan = self.plan_down(&rows, &table, how, s.engine())?;
+            let plan = self.plan_down(&rows, &table, how, api)?;
             let mut report = Report::default();
             for d in &plan.steps {
                 let began = Instant::now();
@@ -190,13 +192,14 @@ impl Runner<'_> {
     }
 
     /// The rows to roll back, newest first, with their down SQL, up to the
-    /// first one that has none.
+    /// first one that has none (a code migration: none for the client
+    /// `api`).
     pub(super) fn plan_down<'r>(
         &'r self,
         rows: &'r [HistoryRow],
         table: &str,
         how: Rollback,
-        engine: Engine,
+        api: CodeApi,
     ) -> Result<DownPlan<'r>, Error> {
         let set = self.migrations;
         if let Some(r) = rows.iter().find(|r| r.row.state != MigrationState::Applied) {
@@ -223,7 +226,7 @@ impl Runner<'_> {
             blocked_by: None,
         };
         for row in chosen {
-            let down = self.down_of(row, table, engine)?;
+            let down = self.down_of(row, table, api)?;
             match down {
                 Some(d) => plan.steps.push(d),
                 None => {
@@ -242,11 +245,11 @@ impl Runner<'_> {
         &'r self,
         row: &'r HistoryRow,
         table: &str,
-        engine: Engine,
+        api: CodeApi,
     ) -> Result<Option<Down<'r>>, Error> {
         let set = self.migrations;
         let down = match set.get(row.row.version) {
-            Some(m) if m.is_code() => m.code().filter(|c| c.has_down_for(engine)).map(|c| Down {
+            Some(m) if m.is_code() => m.code().filter(|c| c.has_down_for(api)).map(|c| Down {
                 row,
                 code: Some(m),
                 sql: format!(

@@ -3,11 +3,11 @@
 
 use super::lock::locked;
 use super::Runner;
-use crate::backend::Database;
+use crate::backend::Driver;
 use crate::model::MigrationState;
 use crate::outcome::{Error, Finding, SeedOutcome, SeedReport, SeededFile};
 
-impl Runner<'_> {
+operations! {
     /// Runs the seed files of `env` (`seeds/<env>/*.sql`) in name order,
     /// each in a transaction of its own with its record, skipping the files
     /// that ran before with the same checksum. A failing file rolls back
@@ -34,9 +34,7 @@ impl Runner<'_> {
     /// [`Error::HalfApplied`] while a no-transaction migration is
     /// unfinished; a lock timeout or a database error. A failing seed file
     /// is not an error of the call: see [`SeedReport::has_failures`].
-    pub fn seed<D: Database + ?Sized>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
-        self.seed_files(db, env, false)
-    }
+    pub fn seed, seed_async(env: &str) -> SeedReport = seed_with;
 
     /// As [`Runner::seed`], but every file of `env` runs, also those that
     /// ran before unchanged ([`SeedOutcome::Forced`]): after the tables
@@ -44,13 +42,21 @@ impl Runner<'_> {
     ///
     /// # Errors
     /// As [`Runner::seed`].
-    pub fn reseed<D: Database + ?Sized>(&self, db: &mut D, env: &str) -> Result<SeedReport, Error> {
-        self.seed_files(db, env, true)
+    pub fn reseed, reseed_async(env: &str) -> SeedReport = reseed_with;
+}
+
+impl Runner<'_> {
+    async fn seed_with(&self, d: &mut dyn Driver, env: &str) -> Result<SeedReport, Error> {
+        self.seed_files(d, env, false).await
     }
 
-    fn seed_files<D: Database + ?Sized>(
+    async fn reseed_with(&self, d: &mut dyn Driver, env: &str) -> Result<SeedReport, Error> {
+        self.seed_files(d, env, true).await
+    }
+
+    async fn seed_files(
         &self,
-        db: &mut D,
+        d: &mut dyn Driver,
         env: &str,
         force: bool,
     ) -> Result<SeedReport, Error> {
@@ -64,7 +70,7 @@ impl Runner<'_> {
             ));
         }
         let table = t.display_name();
-        self.on(db, &t, async |s| {
+        self.on(d, &t, async |s| {
             locked(s, self.lock_wait, async |s, state| {
                 let rows = s.read_applied(false).await?;
                 if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {
@@ -111,5 +117,6 @@ impl Runner<'_> {
             })
             .await
         })
+        .await
     }
 }

@@ -11,7 +11,7 @@ use crate::backend::dialect::DIGEST_PREFIX;
 use crate::backend::double::{row, server_error, Call, Double};
 use crate::backend::{DbFailure, Position};
 use crate::model::embedded::{migration, migrations};
-use crate::model::{Engine, Migration, MigrationState, Migrations};
+use crate::model::{CodeApi, Engine, Migration, MigrationState, Migrations};
 use crate::outcome::{Error, ErrorCode, SqlState};
 use crate::text::checksum::{checksum, set_digest};
 
@@ -454,7 +454,7 @@ fn rollback_plans_pick_the_newest_rows_and_stop_at_an_irreversible_one() {
     let runner = set.runner();
     let rows = history(&set, &[1, 2, 3, 4]);
     let versions = |how| -> Vec<u64> {
-        let plan = runner.plan_down(&rows, "t", how, Engine::Sqlite).unwrap();
+        let plan = runner.plan_down(&rows, "t", how, CodeApi::Sqlite).unwrap();
         plan.steps.iter().map(|d| d.row.row.version).collect()
     };
     assert_eq!(versions(Rollback::Last(2)), [4, 3]);
@@ -466,7 +466,7 @@ fn rollback_plans_pick_the_newest_rows_and_stop_at_an_irreversible_one() {
     // runs, with the directives it carries.
     let rows = history(&set, &[1, 5]);
     let plan = runner
-        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .plan_down(&rows, "t", Rollback::All, CodeApi::Sqlite)
         .unwrap();
     let (five, one) = (&plan.steps[0], &plan.steps[1]);
     assert_eq!(
@@ -479,7 +479,7 @@ fn rollback_plans_pick_the_newest_rows_and_stop_at_an_irreversible_one() {
     let mut rows = history(&set, &[1, 5, 2]);
     rows[1].down_sql = None;
     let plan = runner
-        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .plan_down(&rows, "t", Rollback::All, CodeApi::Sqlite)
         .unwrap();
     assert_eq!(plan.steps.len(), 1);
     assert_eq!(plan.blocked_by.map(|r| r.row.version), Some(5));
@@ -493,7 +493,7 @@ fn rollback_plans_refuse_a_half_applied_row_and_unreadable_stored_sql() {
     let mut rows = history(&set, &[1, 2]);
     rows[0].row.state = MigrationState::InProgress;
     let err = runner
-        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .plan_down(&rows, "t", Rollback::All, CodeApi::Sqlite)
         .err();
     assert!(
         matches!(err, Some(Error::HalfApplied { version: 1, .. })),
@@ -503,7 +503,7 @@ fn rollback_plans_refuse_a_half_applied_row_and_unreadable_stored_sql() {
     let mut rows = history(&set, &[1, 7]);
     rows[1].down_sql = Some("DROP TABLE 'x;".to_owned());
     let err = runner
-        .plan_down(&rows, "t", Rollback::All, Engine::Sqlite)
+        .plan_down(&rows, "t", Rollback::All, CodeApi::Sqlite)
         .err();
     assert!(
         matches!(&err, Some(Error::UnexpectedTracking { reason, .. }) if reason.contains("unterminated")),
@@ -520,6 +520,30 @@ fn the_runners_futures_are_send_so_an_async_service_can_spawn_them() {
     let mut db = Double::new(Engine::Postgres, |_| Ok(Vec::new()));
     let mut driver = crate::backend::private::Sealed::driver(&mut db);
     let mut s = crate::backend::protocol::Session::new(&mut *driver, &t);
-    send(runner.apply_on(&mut s));
-    send(runner.rollback_on(&mut s, super::Rollback::All));
+    send(runner.apply_on(&mut s, CodeApi::Postgres));
+    send(runner.rollback_on(&mut s, super::Rollback::All, CodeApi::Postgres));
+}
+
+/// Compiled, never run: every async method's future is `Send` whatever
+/// the async client, so that a service can spawn it on a multi-threaded
+/// runtime (`tokio::spawn`).
+#[cfg(feature = "tokio-postgres")]
+#[allow(dead_code)]
+fn the_async_methods_futures_are_send<D: crate::AsyncDatabase + ?Sized>(db: &mut D) {
+    fn send<T: Send>(_: T) {}
+    let set = set_of(1, &[]);
+    let r = set.runner();
+    send(set.run_async(db));
+    send(r.run_async(db));
+    send(r.rollback_async(db, super::Rollback::All));
+    send(r.plan_rollback_async(db, super::Rollback::All));
+    send(r.baseline_async(db, 1));
+    send(r.repair_async(db));
+    send(r.resolve_async(db, 1, super::Resolution::Applied));
+    send(r.seed_async(db, "dev"));
+    send(r.reseed_async(db, "dev"));
+    send(r.status_async(db));
+    send(r.verify_async(db));
+    send(r.history_async(db, 1));
+    send(r.plan_async(db));
 }

@@ -81,6 +81,18 @@ fn view(code_version: &str) -> CodeMigration {
             Ok(())
         })
         .sqlite_down(|tx| Ok(tx.execute_batch("DROP VIEW active_users")?))
+        // The async driver's (`postgres_async`).
+        .tokio_postgres(|tx| {
+            Box::pin(async move {
+                if tx.query_opt(PG_VIEW_EXISTS, &[]).await?.is_none() {
+                    tx.batch_execute(VIEW).await?;
+                }
+                Ok(())
+            })
+        })
+        .tokio_postgres_down(|tx| {
+            Box::pin(async move { Ok(tx.batch_execute("DROP VIEW active_users").await?) })
+        })
 }
 
 /// Version 2, failing after it created the view.
@@ -96,11 +108,18 @@ fn failing_view() -> CodeMigration {
             tx.execute_batch("SELECT * FROM no_such_table")?;
             Ok(())
         })
+        .tokio_postgres(|tx| {
+            Box::pin(async move {
+                tx.batch_execute(VIEW).await?;
+                tx.batch_execute("SELECT * FROM no_such_table").await?;
+                Ok(())
+            })
+        })
 }
 
 /// Version 4: the batched backfill, each chunk committed on its own.
 fn backfill(chunks: &Chunks) -> CodeMigration {
-    let (pg, lite) = (chunks.clone(), chunks.clone());
+    let (pg, lite, tokio) = (chunks.clone(), chunks.clone(), chunks.clone());
     CodeMigration::new(4, "backfill_display_names", "1")
         .postgres_no_transaction(move |client| loop {
             pg.next()?;
@@ -116,6 +135,20 @@ fn backfill(chunks: &Chunks) -> CodeMigration {
         })
         .postgres_down(|tx| Ok(tx.batch_execute(UNDO_BACKFILL)?))
         .sqlite_down(|tx| Ok(tx.execute_batch(UNDO_BACKFILL)?))
+        .tokio_postgres_no_transaction(move |client| {
+            let chunks = tokio.clone();
+            Box::pin(async move {
+                loop {
+                    chunks.next()?;
+                    if client.execute(CHUNK, &[]).await? == 0 {
+                        return Ok(());
+                    }
+                }
+            })
+        })
+        .tokio_postgres_down(|tx| {
+            Box::pin(async move { Ok(tx.batch_execute(UNDO_BACKFILL).await?) })
+        })
 }
 
 fn with(code: impl IntoIterator<Item = CodeMigration>) -> Migrations {
@@ -304,7 +337,8 @@ fn code_migrations_roll_back_with_their_down_functions(db: &Db) {
         view("1"),
         CodeMigration::new(4, "backfill_display_names", "1")
             .postgres_no_transaction(|_| Ok(()))
-            .sqlite_no_transaction(|_| Ok(())),
+            .sqlite_no_transaction(|_| Ok(()))
+            .tokio_postgres_no_transaction(|_| Box::pin(async { Ok(()) })),
     ]);
     match no_down.runner().rollback(&mut conn, Rollback::Last(1)) {
         Err(Error::Irreversible {

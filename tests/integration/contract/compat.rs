@@ -18,7 +18,8 @@ fn a_table_of_the_previous_release_takes_the_marks_of_a_failed_rollback(db: &Db)
     // Its `status` constraint predates the rollback marks: the first run
     // that writes brings it up to date (on SQLite by making the table
     // again), keeping the rows.
-    let mut old = db.open();
+    // The previous release's connection (a sync one on every engine).
+    let mut old = AnyConnection::open(&db.url()).unwrap();
     previous_release_applied(&mut old, &BASIC, 2);
     drop(old);
     let mut conn = db.open();

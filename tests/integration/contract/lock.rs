@@ -53,7 +53,8 @@ fn lock_timeout_gives_a_clear_error(db: &Db) {
     let set = CODE
         .with_code([CodeMigration::new(2, "users_view", "1")
             .postgres(|_| Ok(()))
-            .sqlite(|_| Ok(()))])
+            .sqlite(|_| Ok(()))
+            .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
         .unwrap();
     let runner = || set.runner().to(2);
     let mut conn = db.open();

@@ -1,10 +1,21 @@
 //! The contract: every behaviour both engines promise, written once and run
 //! on each. `contract!` turns each listed function `f(db: &Db)` into a
-//! module `f` with two tests, `f::postgres` (a fresh PostgreSQL database;
-//! skipped loudly without a server, except in CI) and `f::sqlite` (a file
-//! in a fresh folder); the function opens `AnyConnection`s from the `Db`
-//! and reads the results back through `Inspect`. A function left out of
-//! its module's `contract!` list is dead code, which the lints refuse.
+//! module `f` with three tests, `f::postgres` (a fresh PostgreSQL database;
+//! skipped loudly without a server, except in CI), `f::postgres_async`
+//! (the same, through the async driver) and `f::sqlite` (a file in a fresh
+//! folder); the function opens `AnyConnection`s from the `Db` and reads the
+//! results back through `Inspect`. A function left out of its module's
+//! `contract!` list is dead code, which the lints refuse.
+//!
+//! `postgres_async` proves the `tokio-postgres` driver: there `Db::open`
+//! gives `AnyConnection::TokioPostgres`, whose driver is the async one, its
+//! futures run on the connection's own runtime, so every operation a
+//! function calls sync goes through the async driver's `run`, lock,
+//! unlock, pauses and code migrations (registered with
+//! `CodeMigration::tokio_postgres*`), with the same protocol above it. The
+//! connections a function opens itself from `db.url()` (another runner,
+//! a proxy's) are sync ones; the async API itself (`run_async` and the
+//! rest, pools, spawning) is tested in `async_*`.
 //! What one engine alone promises is in `postgres`, `sqlite` and
 //! `timeouts`.
 //!
@@ -99,6 +110,13 @@ macro_rules! contract {
                 #[test]
                 fn postgres() {
                     if let Some(db) = migrate_testkit::Db::postgres(stringify!($name)) {
+                        super::$name(&db);
+                    }
+                }
+
+                #[test]
+                fn postgres_async() {
+                    if let Some(db) = migrate_testkit::Db::postgres_async(stringify!($name)) {
                         super::$name(&db);
                     }
                 }

@@ -1,0 +1,114 @@
+//! PostgreSQL through `tokio-postgres`: the async driver, as thin as the
+//! sync one (`backend/postgres`) and sending the same messages, so that
+//! the round trips are the same: the no-op boot is 1, a fresh apply of N
+//! transactional migrations about N / 32, and so on.
+//!
+//! Its futures await the client, which needs the tokio runtime that
+//! drives the client's connection: the async methods (`run_async`, …) run
+//! it on the caller's runtime, and [`TokioClient`] on a runtime of its
+//! own, for sync code. Errors are mapped by the sync driver's function:
+//! `postgres::Error` is `tokio_postgres::Error`.
+
+mod blocking;
+mod code;
+#[cfg(any(feature = "deadpool-postgres", feature = "bb8"))]
+mod pools;
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use super::postgres::{failure, rows};
+use super::private::AsyncSealed;
+use super::{AsyncDatabase, CodeCall, DbFailure, Driver, Fut, Row};
+use crate::model::{CodeApi, Engine};
+use crate::outcome::Error;
+
+pub use blocking::TokioClient;
+
+/// The most transactional migrations sent in one message, as on the sync
+/// driver: a message costs a round trip and the server stops at its first
+/// error.
+const MAX_BATCH: usize = 32;
+
+impl AsyncDatabase for Client {}
+
+impl AsyncSealed for Client {
+    fn async_driver(&mut self) -> Box<dyn Driver + '_> {
+        Box::new(TokioPg { client: self })
+    }
+}
+
+/// The driver over a client, its futures awaiting the client.
+pub(super) struct TokioPg<'a> {
+    pub(super) client: &'a mut Client,
+}
+
+impl Driver for TokioPg<'_> {
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+
+    fn run<'a>(&'a mut self, sql: &'a str) -> Fut<'a, Result<Vec<Row>, DbFailure>> {
+        Box::pin(async move {
+            self.client
+                .simple_query(sql)
+                .await
+                .map(rows)
+                .map_err(failure)
+        })
+    }
+
+    fn try_lock<'a>(
+        &'a mut self,
+        key: i64,
+        then: &'a str,
+    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        Box::pin(async move {
+            let sql = format!("SELECT pg_try_advisory_lock({key});\n{then}");
+            let rows = self.client.simple_query(&sql).await.map(rows);
+            let mut rows = rows.map_err(|e| {
+                failure(e).into_error(Engine::Postgres, "taking the migration lock")
+            })?;
+            let got = !rows.is_empty() && rows.remove(0).get(0) == Some("t");
+            Ok((got, rows))
+        })
+    }
+
+    fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let unlock = format!("SELECT pg_advisory_unlock({key});");
+            let done = self
+                .client
+                .batch_execute(&format!("{then}\n{unlock}"))
+                .await;
+            if done.is_err() {
+                // `then` failed and the rest of the message was skipped: a
+                // session lock outlives a transaction, so release it alone.
+                let _ = self.client.batch_execute(&unlock).await;
+            }
+            done.map_err(|e| {
+                failure(e).into_error(Engine::Postgres, "releasing the migration lock")
+            })
+        })
+    }
+
+    fn pause(&mut self, pause: Duration) -> Fut<'_, ()> {
+        // The timer is made on the first poll, on the runtime that polls
+        // it: `tokio::time::sleep` itself needs a runtime when called,
+        // which `TokioClient` enters only around the poll.
+        Box::pin(async move { tokio::time::sleep(pause).await })
+    }
+
+    fn code<'a>(&'a mut self, call: CodeCall<'a>) -> Fut<'a, Result<(), DbFailure>> {
+        Box::pin(code::run(self.client, call))
+    }
+
+    fn code_api(&self) -> CodeApi {
+        CodeApi::TokioPostgres
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+}
