@@ -27,6 +27,26 @@ use super::{CodeCall, Database, DbFailure, Driver, Fut, Position, Row};
 use crate::model::Engine;
 use crate::outcome::{Error, ErrorCode, SqlState};
 
+/// The message of one attempt at the lock `key`: the attempt's answer
+/// first, then `then`'s rows (the async driver sends the same).
+pub(super) fn try_lock_sql(key: i64, then: &str) -> String {
+    format!("SELECT pg_try_advisory_lock({key});\n{then}")
+}
+
+/// Splits the answer to [`try_lock_sql`]: whether the lock was taken, and
+/// `then`'s rows.
+pub(super) fn lock_taken(mut rows: Vec<Row>) -> (bool, Vec<Row>) {
+    let got = !rows.is_empty() && rows.remove(0).get(0) == Some("t");
+    (got, rows)
+}
+
+/// Releases the session lock `key`. Sent after `then`, in the same
+/// message; sent alone again when that message failed, since a session
+/// lock outlives the transaction the failure ended.
+pub(super) fn unlock_sql(key: i64) -> String {
+    format!("SELECT pg_advisory_unlock({key});")
+}
+
 /// The most transactional migrations sent in one message.
 const MAX_BATCH: usize = 32;
 
@@ -57,19 +77,17 @@ impl Driver for Pg<'_> {
         then: &'a str,
     ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
         Box::pin(async move {
-            let sql = format!("SELECT pg_try_advisory_lock({key});\n{then}");
-            let rows = self.client.simple_query(&sql).map(rows);
-            let mut rows = rows.map_err(|e| {
+            let rows = self.client.simple_query(&try_lock_sql(key, then)).map(rows);
+            let rows = rows.map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            let got = !rows.is_empty() && rows.remove(0).get(0) == Some("t");
-            Ok((got, rows))
+            Ok(lock_taken(rows))
         })
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
         Box::pin(async move {
-            let unlock = format!("SELECT pg_advisory_unlock({key});");
+            let unlock = unlock_sql(key);
             let done = self.client.batch_execute(&format!("{then}\n{unlock}"));
             if done.is_err() {
                 // `then` failed and the rest of the message was skipped: a

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use super::postgres::{failure, rows};
+use super::postgres::{failure, lock_taken, rows, try_lock_sql, unlock_sql};
 use super::private::AsyncSealed;
 use super::{AsyncDatabase, CodeCall, DbFailure, Driver, Fut, Row};
 use crate::model::{CodeApi, Engine};
@@ -65,19 +65,21 @@ impl Driver for TokioPg<'_> {
         then: &'a str,
     ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
         Box::pin(async move {
-            let sql = format!("SELECT pg_try_advisory_lock({key});\n{then}");
-            let rows = self.client.simple_query(&sql).await.map(rows);
-            let mut rows = rows.map_err(|e| {
+            let rows = self
+                .client
+                .simple_query(&try_lock_sql(key, then))
+                .await
+                .map(rows);
+            let rows = rows.map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            let got = !rows.is_empty() && rows.remove(0).get(0) == Some("t");
-            Ok((got, rows))
+            Ok(lock_taken(rows))
         })
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
         Box::pin(async move {
-            let unlock = format!("SELECT pg_advisory_unlock({key});");
+            let unlock = unlock_sql(key);
             let done = self
                 .client
                 .batch_execute(&format!("{then}\n{unlock}"))
