@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
 use crate::server::{Address, Server};
@@ -19,6 +19,30 @@ pub struct Proxy {
     round_trips: Arc<AtomicUsize>,
     errors: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    gate: Arc<Gate>,
+}
+
+/// Whether the proxy holds what passes it (a server, or a network, that
+/// stopped answering), and the condition its pumps wait on.
+#[derive(Default)]
+struct Gate {
+    frozen: Mutex<bool>,
+    thawed: Condvar,
+}
+
+impl Gate {
+    fn set(&self, frozen: bool) {
+        *self.frozen.lock().unwrap_or_else(|e| e.into_inner()) = frozen;
+        self.thawed.notify_all();
+    }
+
+    /// Blocks while frozen.
+    fn pass(&self) {
+        let mut frozen = self.frozen.lock().unwrap_or_else(|e| e.into_inner());
+        while *frozen {
+            frozen = self.thawed.wait(frozen).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 impl Proxy {
@@ -29,9 +53,11 @@ impl Proxy {
         let round_trips = Arc::new(AtomicUsize::new(0));
         let errors = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new(Gate::default());
         let counts = Counts {
             round_trips: round_trips.clone(),
             errors: errors.clone(),
+            gate: gate.clone(),
         };
         let stopped = stop.clone();
         thread::spawn(move || {
@@ -62,7 +88,20 @@ impl Proxy {
             round_trips,
             errors,
             stop,
+            gate,
         }
+    }
+
+    /// Holds every byte that reaches the proxy, both ways, on every
+    /// connection, until [`Proxy::thaw`]: to the client, the server (or
+    /// the network) stopped answering; the server sees an idle client.
+    pub fn freeze(&self) {
+        self.gate.set(true);
+    }
+
+    /// Lets what [`Proxy::freeze`] held pass, in order, and what follows.
+    pub fn thaw(&self) {
+        self.gate.set(false);
     }
 
     /// The database's URL through the proxy.
@@ -94,10 +133,12 @@ impl Proxy {
 struct Counts {
     round_trips: Arc<AtomicUsize>,
     errors: Arc<AtomicUsize>,
+    gate: Arc<Gate>,
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
+        self.thaw();
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accepting thread up so that it sees `stop`.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
@@ -181,32 +222,48 @@ fn forward(client: TcpStream, server: Upstream, counts: Counts) {
     let Counts {
         round_trips,
         errors,
+        gate,
     } = counts;
+    let gate_in = gate.clone();
     thread::spawn(move || {
         let mut server = server;
-        pump(client_in, &mut server, Messages::from_client(), |kind| {
-            if matches!(kind, b'Q' | b'S') {
-                round_trips.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        pump(
+            client_in,
+            &mut server,
+            &gate_in,
+            Messages::from_client(),
+            |kind| {
+                if matches!(kind, b'Q' | b'S') {
+                    round_trips.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         server.shutdown();
     });
     thread::spawn(move || {
         let mut client = client;
-        pump(server_in, &mut client, Messages::from_server(), |kind| {
-            if kind == b'E' {
-                errors.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        pump(
+            server_in,
+            &mut client,
+            &gate,
+            Messages::from_server(),
+            |kind| {
+                if kind == b'E' {
+                    errors.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         let _ = client.shutdown(Shutdown::Write);
     });
 }
 
 /// Copies `from` to `to` until either side closes, telling `seen` the type
-/// of each message that passes.
+/// of each message that passes, holding what it read while the gate is
+/// frozen.
 fn pump(
     mut from: impl Read,
     to: &mut impl Write,
+    gate: &Gate,
     mut messages: Messages,
     mut seen: impl FnMut(u8),
 ) {
@@ -216,6 +273,7 @@ fn pump(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        gate.pass();
         messages.feed(&buf[..n], &mut seen);
         if to.write_all(&buf[..n]).is_err() {
             break;

@@ -14,6 +14,8 @@ mod async_code;
 #[cfg(all(feature = "deadpool-postgres", feature = "bb8"))]
 mod async_pools;
 #[cfg(feature = "tokio-postgres")]
+mod async_stall;
+#[cfg(feature = "tokio-postgres")]
 mod async_support;
 mod concurrency;
 mod contract;

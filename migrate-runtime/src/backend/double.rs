@@ -28,8 +28,9 @@ pub(crate) struct Double {
     engine: Engine,
     max_batch: usize,
     respond: Responder,
-    /// Answers of successive lock attempts; `true` once they run out.
-    pub(crate) locks: Vec<bool>,
+    /// Answers of successive lock attempts (`None`: no answer in time);
+    /// `Some(true)` once they run out.
+    pub(crate) locks: Vec<Option<bool>>,
     pub(crate) calls: Arc<Mutex<Vec<Call>>>,
 }
 
@@ -113,19 +114,23 @@ impl Driver for Double {
         &'a mut self,
         _key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        _within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
         self.log(Call::TryLock);
-        let got = if self.locks.is_empty() {
-            true
+        let Some(got) = (if self.locks.is_empty() {
+            Some(true)
         } else {
             self.locks.remove(0)
+        }) else {
+            return Box::pin(async move { Ok(None) });
         };
-        let rows = if then.is_empty() {
-            Vec::new()
-        } else {
-            (self.respond)(then).unwrap_or_default()
-        };
-        Box::pin(async move { Ok((got, rows)) })
+        // Each statement of `then` answered on its own, as if sent alone.
+        let rows = then
+            .split(";\n")
+            .filter(|s| !s.is_empty())
+            .flat_map(|s| (self.respond)(s).unwrap_or_default())
+            .collect();
+        Box::pin(async move { Ok(Some((got, rows))) })
     }
 
     fn unlock<'a>(&'a mut self, _key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
@@ -172,8 +177,9 @@ impl Driver for Borrowed<'_> {
         &'a mut self,
         key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
-        self.0.try_lock(key, then)
+        within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+        self.0.try_lock(key, then, within)
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {

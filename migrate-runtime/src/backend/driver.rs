@@ -108,12 +108,19 @@ pub trait Driver: Send {
     /// Tries once to take the migration lock `key`, without waiting and
     /// without leaving a transaction open, and runs `then` (empty for
     /// nothing) in the same message where the database allows, returning
-    /// its rows.
+    /// whether it took the lock and `then`'s rows.
+    ///
+    /// A driver that can stop waiting for its client (an async one) gives
+    /// up after `within` and returns `None`: the attempt is then on its way
+    /// or running, so it may still take the lock, and the driver queues
+    /// the lock's release behind it. A sync client cannot stop waiting; its
+    /// driver ignores `within`.
     fn try_lock<'a>(
         &'a mut self,
         key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>>;
+        within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>>;
 
     /// Runs `then` (empty for nothing), then releases the lock `key`, in
     /// one message where the database allows; the lock is released even

@@ -141,14 +141,20 @@ pub enum Error {
         rolled_back: usize,
     },
 
-    /// The migration lock could not be taken in time.
-    #[error("timed out after {waited:?} waiting for the migration lock on {table}; another runner holds it")]
+    /// The migration lock could not be taken in time: another runner
+    /// holds it, or (`unanswered`) the server stopped answering the
+    /// attempts. Nothing was changed.
+    #[error("{}", lock_timeout(.waited, .table, *.unanswered))]
     #[non_exhaustive]
     LockTimeout {
         /// How long the runner waited.
         waited: Duration,
         /// The tracking table the lock is keyed on.
         table: String,
+        /// The server did not answer the last attempt in time (an async
+        /// client's wait ends on the runner's clock): the connection has
+        /// a request in flight, behind which the lock's release is queued.
+        unanswered: bool,
     },
 
     /// A runner option is invalid.
@@ -273,6 +279,17 @@ fn half_applied(version: &u64, file: &str, state: &MigrationState, table: &str) 
         format!(
             "migration {version} ({file}) is marked `{state}` by an earlier no-transaction run that did not finish; check what it applied, then either undo it by hand and run `repair` (which removes the mark from {table} so that it runs again) or complete it by hand and run `resolve {version} --applied`"
         )
+    }
+}
+
+/// The lock timeout's message: who held the lock, or that nobody answered.
+fn lock_timeout(waited: &Duration, table: &str, unanswered: bool) -> String {
+    if unanswered {
+        format!(
+            "timed out after {waited:?} waiting for the migration lock on {table}: the server did not answer the last attempt (it stalled, or the network did); nothing was changed, and the lock is released behind the attempt should the server grant it later"
+        )
+    } else {
+        format!("timed out after {waited:?} waiting for the migration lock on {table}; another runner holds it")
     }
 }
 

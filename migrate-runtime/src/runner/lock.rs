@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backend::protocol::{Cache, Session};
+use crate::backend::protocol::{Attempt, Cache, Session};
 use crate::outcome::Error;
 use crate::text::checksum::set_digest;
 
@@ -13,13 +13,21 @@ use crate::text::checksum::set_digest;
 /// lags behind the holder's release.
 const MAX_POLL_PAUSE: Duration = Duration::from_millis(50);
 
+/// How long an attempt at the lock may go unanswered when the wait is
+/// (nearly) over: a healthy server answers in milliseconds, a distant one
+/// in tens of them.
+const ANSWER_GRACE: Duration = Duration::from_secs(1);
+
 /// The applied state work under the lock leaves: version → checksum, every
 /// row applied.
 pub(super) type State = std::collections::BTreeMap<u64, String>;
 
 /// Polls for the lock until it is taken (`true`), the cached digest shows
 /// `until` applied by another runner (`false`: nothing left to wait for),
-/// or `wait` passes ([`Error::LockTimeout`]).
+/// or `wait` passes ([`Error::LockTimeout`]). The wait is the runner's own
+/// clock: where the driver can stop waiting for an answer (an async one),
+/// an attempt the server does not answer ends it too, at most
+/// [`ANSWER_GRACE`] after `wait` when the last attempt began just before.
 pub(super) async fn acquire(
     s: &mut Session<'_>,
     wait: Duration,
@@ -27,10 +35,20 @@ pub(super) async fn acquire(
 ) -> Result<bool, Error> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
-    while !s.try_lock().await? {
-        if let Some(digest) = until {
-            if matches!(s.cached_digest().await?, Cache::Stored(Some(d)) if d == digest) {
-                return Ok(false);
+    loop {
+        let within = wait.saturating_sub(started.elapsed()).max(ANSWER_GRACE);
+        match s.try_lock(until.is_some(), within).await? {
+            Attempt::Taken => return Ok(true),
+            Attempt::Busy(Some(Cache::Stored(Some(d)))) if until == Some(d.as_str()) => {
+                return Ok(false)
+            }
+            Attempt::Busy(_) => {}
+            Attempt::Unanswered => {
+                return Err(Error::LockTimeout {
+                    waited: started.elapsed(),
+                    table: s.tracking().display_name(),
+                    unanswered: true,
+                })
             }
         }
         let waited = started.elapsed();
@@ -38,12 +56,12 @@ pub(super) async fn acquire(
             return Err(Error::LockTimeout {
                 waited,
                 table: s.tracking().display_name(),
+                unanswered: false,
             });
         }
         s.pause(pause.min(wait - waited)).await;
         pause = (pause * 2).min(MAX_POLL_PAUSE);
     }
-    Ok(true)
 }
 
 /// Under the lock (taken): begins the writes, runs `work`, and releases

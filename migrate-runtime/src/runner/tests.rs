@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::check::batch_len;
-use crate::backend::dialect::DIGEST_PREFIX;
+use crate::backend::dialect::{DIGEST_COLUMN, DIGEST_PREFIX};
 use crate::backend::double::{row, server_error, Call, Double};
 use crate::backend::{DbFailure, Position};
 use crate::model::embedded::{migration, migrations};
@@ -86,7 +86,10 @@ fn is_digest_read(sql: &str) -> bool {
 fn cached(exists: bool, digest: Option<&str>) -> Result<Vec<crate::backend::Row>, DbFailure> {
     let comment = digest.map(|d| format!("{}{d}", DIGEST_PREFIX));
     let exists = if exists { "t" } else { "f" };
-    Ok(vec![row("exists", &[Some(exists), comment.as_deref()])])
+    Ok(vec![row(
+        DIGEST_COLUMN,
+        &[Some(exists), comment.as_deref()],
+    )])
 }
 
 fn is_batch(sql: &str) -> bool {
@@ -247,7 +250,7 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
         }
         Ok(Vec::new())
     });
-    db.locks = vec![false, false];
+    db.locks = vec![Some(false), Some(false)];
     let report = set.run(&mut db).unwrap();
     assert!(report.is_up_to_date());
     let calls = db.calls();
@@ -255,6 +258,63 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
     assert!(
         !calls.iter().any(|c| matches!(c, Call::Unlock(_))),
         "never held: {calls:?}"
+    );
+    assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
+}
+
+#[test]
+fn a_waiting_runner_reads_the_digest_in_its_lock_attempts_message() {
+    let set = set_of(2, &[]);
+    let digest = set.digest.to_string();
+    let reads = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&reads);
+    let mut db = Double::new(Engine::Postgres, move |sql| {
+        if is_digest_read(sql) {
+            // Void for the no-op probe and two polls, then the other
+            // runner's digest.
+            let stored = (seen.fetch_add(1, Ordering::SeqCst) >= 3).then_some(digest.as_str());
+            return cached(true, stored);
+        }
+        Ok(Vec::new())
+    });
+    db.locks = vec![Some(false); 10];
+    assert!(set.runner().run(&mut db).unwrap().is_up_to_date());
+    // One read before the lock (the no-op probe, a message of its own);
+    // while waiting, each poll is one message: the attempt and the probe.
+    let alone = db.scripts().iter().filter(|s| is_digest_read(s)).count();
+    assert_eq!(alone, 1, "{:?}", db.calls());
+    let polls = db.calls().iter().filter(|c| **c == Call::TryLock).count();
+    assert_eq!(polls, 3);
+    assert_eq!(reads.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn an_unanswered_lock_attempt_ends_the_wait_changing_nothing() {
+    let set = set_of(2, &[]);
+    let mut db = Double::new(Engine::Postgres, |sql| {
+        if is_digest_read(sql) {
+            return cached(true, None);
+        }
+        Ok(Vec::new())
+    });
+    db.locks = vec![Some(false), None];
+    let err = set.runner().run(&mut db).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LockTimeout {
+                unanswered: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    let calls = db.calls();
+    assert_eq!(calls.iter().filter(|c| **c == Call::TryLock).count(), 2);
+    assert!(
+        !calls.iter().any(|c| matches!(c, Call::Unlock(_))),
+        "{calls:?}"
     );
     assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
 }
@@ -268,7 +328,7 @@ fn waiting_longer_than_the_lock_wait_is_a_lock_timeout_that_changes_nothing() {
         }
         missing()
     });
-    db.locks = vec![false; 1000];
+    db.locks = vec![Some(false); 1000];
     let err = set
         .runner()
         .lock_wait(Duration::ZERO)

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use self::changes::Change;
-pub(crate) use self::postgres::{APPLIED_MS, DIGEST_PREFIX};
+pub(crate) use self::postgres::{APPLIED_MS, DIGEST_COLUMN, DIGEST_PREFIX};
+
+/// The column of [`Dialect::resolve_schema`]'s answer.
+pub(crate) const SCHEMA_COLUMN: &str = "migrate_schema";
 use crate::model::{quote_ident, Engine, Migration, MigrationState, Tracking};
 use crate::outcome::EventKind;
 
@@ -77,7 +80,7 @@ impl Dialect {
     /// may `SET search_path`).
     pub(crate) fn resolve_schema(&self) -> &'static str {
         if self.pg() && self.t.schema.is_none() {
-            "SELECT current_schema()"
+            "SELECT current_schema() AS migrate_schema"
         } else {
             ""
         }

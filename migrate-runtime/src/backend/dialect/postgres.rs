@@ -31,6 +31,10 @@ const LEGACY_TRIGGER: &str = "migrate_state_reset";
 /// any row a migration's own statements return.
 pub(crate) const APPLIED_MS: &str = "migrate_applied_ms";
 
+/// The first column of [`cached_digest`]'s answer, which tells it apart
+/// from the other rows of a message it shares (a lock attempt's).
+pub(crate) const DIGEST_COLUMN: &str = "migrate_digest_table";
+
 /// The setting that holds when the migration's transaction began. `now()`
 /// cannot say: it is the same for every transaction of one message.
 const STARTED: &str = "migrate.started";
@@ -50,7 +54,8 @@ pub(super) fn start_clock() -> String {
 pub(super) fn cached_digest(d: &Dialect) -> String {
     let name = d.literal(&d.t.history);
     format!(
-        "SELECT to_regclass({name}) IS NOT NULL, obj_description(to_regclass({name}), 'pg_class')"
+        "SELECT to_regclass({name}) IS NOT NULL AS {DIGEST_COLUMN}, \
+         obj_description(to_regclass({name}), 'pg_class')"
     )
 }
 

@@ -75,13 +75,15 @@ impl Driver for Pg<'_> {
         &'a mut self,
         key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        // A sync client cannot stop waiting for its answer.
+        _within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
         Box::pin(async move {
             let rows = self.client.simple_query(&try_lock_sql(key, then)).map(rows);
             let rows = rows.map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            Ok(lock_taken(rows))
+            Ok(Some(lock_taken(rows)))
         })
     }
 

@@ -9,9 +9,10 @@ mod steps;
 mod units;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub(crate) use self::steps::{Revert, Step};
-use super::dialect::{Change, Dialect, DIGEST_PREFIX};
+use super::dialect::{Change, Dialect, DIGEST_COLUMN, DIGEST_PREFIX, SCHEMA_COLUMN};
 use super::{DbFailure, Driver, Row};
 use crate::model::{AppliedRow, Engine, HistoryRow, MigrationState, Tracking};
 use crate::outcome::{Error, Event, EventKind};
@@ -25,6 +26,30 @@ pub(crate) enum Cache {
     Missing,
     /// The stored digest; `None` after any change it does not reflect.
     Stored(Option<String>),
+}
+
+/// What one attempt at the migration lock found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// The lock is this session's.
+    Taken,
+    /// Another session holds it; the cached digest, when it was watched.
+    Busy(Option<Cache>),
+    /// No answer came in time (the server stalled): the attempt may still
+    /// run, and its lock is released behind it.
+    Unanswered,
+}
+
+/// The cached digest in the probe's row (`None`: no row).
+fn cache_of(row: Option<&Row>) -> Cache {
+    if row.and_then(|r| r.get(0)) != Some("t") {
+        return Cache::Missing;
+    }
+    Cache::Stored(
+        row.and_then(|r| r.get(1))
+            .and_then(|c| c.strip_prefix(DIGEST_PREFIX))
+            .map(str::to_owned),
+    )
 }
 
 /// A connection's driver and the tracking tables it works on.
@@ -75,15 +100,7 @@ impl<'s> Session<'s> {
             return Ok(Cache::Unsupported);
         };
         let rows = self.rows(&query, "reading the tracking table").await?;
-        let row = rows.first();
-        if row.and_then(|r| r.get(0)) != Some("t") {
-            return Ok(Cache::Missing);
-        }
-        Ok(Cache::Stored(
-            row.and_then(|r| r.get(1))
-                .and_then(|c| c.strip_prefix(DIGEST_PREFIX))
-                .map(str::to_owned),
-        ))
+        Ok(cache_of(rows.first()))
     }
 
     /// Reads the tracking table, ordered by version; empty when it does not
@@ -180,7 +197,7 @@ impl<'s> Session<'s> {
     /// busy timeout), returning the setting it had, to restore.
     pub(crate) async fn wait_for_writers(
         &mut self,
-        wait: std::time::Duration,
+        wait: Duration,
     ) -> Result<Option<String>, Error> {
         let Some(read) = self.sql.busy_timeout() else {
             return Ok(None);
@@ -206,16 +223,38 @@ impl<'s> Session<'s> {
         }
     }
 
-    /// Tries once to take the migration lock.
-    pub(crate) async fn try_lock(&mut self) -> Result<bool, Error> {
+    /// Tries once to take the migration lock, giving up on an answer after
+    /// `within` where the driver can. With `watch`, the same message reads
+    /// the cached digest, for a runner that leaves once another one has
+    /// applied its set.
+    pub(crate) async fn try_lock(
+        &mut self,
+        watch: bool,
+        within: Duration,
+    ) -> Result<Attempt, Error> {
         let key = self.sql.t.lock_key;
-        let then = self.sql.resolve_schema();
-        let (got, rows) = self.db.try_lock(key, then).await?;
-        if let (true, Some(schema)) = (got, rows.first().and_then(|r| r.get(0))) {
+        let probe = self.sql.cached_digest().filter(|_| watch);
+        let then = [
+            self.sql.resolve_schema(),
+            probe.as_deref().unwrap_or_default(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(";\n");
+        let Some((got, rows)) = self.db.try_lock(key, &then, within).await? else {
+            return Ok(Attempt::Unanswered);
+        };
+        if !got {
+            let probe = rows.iter().find(|r| r.label == DIGEST_COLUMN);
+            return Ok(Attempt::Busy(probe.map(|r| cache_of(Some(r)))));
+        }
+        let schema = rows.iter().find(|r| r.label == SCHEMA_COLUMN);
+        if let Some(schema) = schema.and_then(|r| r.get(0)) {
             // From now on a migration's `SET search_path` cannot move them.
             self.sql = self.sql.in_schema(schema);
         }
-        Ok(got)
+        Ok(Attempt::Taken)
     }
 
     /// How many transactional migrations one [`Session::apply`] may take.
@@ -224,7 +263,7 @@ impl<'s> Session<'s> {
     }
 
     /// Waits between attempts.
-    pub(crate) async fn pause(&mut self, pause: std::time::Duration) {
+    pub(crate) async fn pause(&mut self, pause: Duration) {
         self.db.pause(pause).await;
     }
 

@@ -55,12 +55,15 @@ impl Driver for Lite<'_> {
         &'a mut self,
         _key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        // The lock file never makes it wait; `then` waits at most the
+        // busy timeout, which the session set to the lock wait.
+        _within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
         Box::pin(async move {
             let got = self.lock_file()?;
             let rows = run(self.conn, then)
                 .map_err(|e| failure(e).into_error(Engine::Sqlite, "taking the migration lock"))?;
-            Ok((got, rows))
+            Ok(Some((got, rows)))
         })
     }
 

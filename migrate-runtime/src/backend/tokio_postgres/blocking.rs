@@ -155,8 +155,12 @@ impl Driver for Blocking<'_> {
         &'a mut self,
         key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
-        Box::pin(async move { self.runtime.block_on(self.inner.try_lock(key, then)) })
+        within: std::time::Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+        Box::pin(async move {
+            self.runtime
+                .block_on(self.inner.try_lock(key, then, within))
+        })
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {

@@ -16,6 +16,7 @@ mod pools;
 
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use tokio_postgres::Client;
 
 use super::postgres::{failure, lock_taken, rows, try_lock_sql, unlock_sql};
@@ -63,17 +64,19 @@ impl Driver for TokioPg<'_> {
         &'a mut self,
         key: i64,
         then: &'a str,
-    ) -> Fut<'a, Result<(bool, Vec<Row>), Error>> {
+        within: Duration,
+    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
         Box::pin(async move {
-            let rows = self
-                .client
-                .simple_query(&try_lock_sql(key, then))
-                .await
-                .map(rows);
-            let rows = rows.map_err(|e| {
+            let sql = try_lock_sql(key, then);
+            let answer = tokio::time::timeout(within, self.client.simple_query(&sql)).await;
+            let Ok(answer) = answer else {
+                release_behind(self.client, key);
+                return Ok(None);
+            };
+            let rows = answer.map(rows).map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            Ok(lock_taken(rows))
+            Ok(Some(lock_taken(rows)))
         })
     }
 
@@ -113,4 +116,17 @@ impl Driver for TokioPg<'_> {
     fn max_batch(&self) -> usize {
         MAX_BATCH
     }
+}
+
+/// After an attempt at the lock went unanswered: queues the lock's release
+/// behind it, without waiting, so that if the server runs the attempt
+/// later and grants it, the session does not keep a lock that no runner
+/// knows it holds (another runner would wait for it as long as the
+/// connection lives, in a pool for ever). tokio-postgres hands a query's
+/// message to its connection on the query future's first poll, before it
+/// awaits the answer, which the connection then reads and drops; releasing
+/// a lock the session does not hold only makes the server warn.
+fn release_behind(client: &Client, key: i64) {
+    let unlock = unlock_sql(key);
+    let _ = client.batch_execute(&unlock).now_or_never();
 }

@@ -1,0 +1,107 @@
+//! A server that stops answering while a runner waits for the migration
+//! lock: the async driver's wait ends on the runner's own clock, and an
+//! attempt the server runs later cannot leave its session holding the lock.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use migrate::{CodeMigration, Error, Migrations};
+use tokio::sync::Notify;
+
+use crate::async_support::*;
+use crate::fixtures::*;
+use crate::support::*;
+
+/// The set of `CODE` whose version 2 waits inside its transaction (holding
+/// the migration lock) until `release` is notified, after notifying
+/// `entered`.
+fn holding(entered: &Arc<Notify>, release: &Arc<Notify>) -> Migrations {
+    let (entered, release) = (entered.clone(), release.clone());
+    CODE.with_code([
+        CodeMigration::new(2, "users_view", "1").tokio_postgres(move |_| {
+            let (entered, release) = (entered.clone(), release.clone());
+            Box::pin(async move {
+                entered.notify_one();
+                release.notified().await;
+                Ok(())
+            })
+        }),
+    ])
+    .expect("the code migration registers")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_server_cannot_hold_an_async_runner_past_its_lock_wait() {
+    let Some(db) = AsyncPgDb::create("async_stall") else {
+        return;
+    };
+    let proxy = db.pg().proxy();
+    let (entered, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let set = holding(&entered, &release);
+    let mut a = db.connect().await;
+    let holder = {
+        let set = set.clone();
+        tokio::spawn(async move { set.runner().to(2).run_async(&mut a).await })
+    };
+    entered.notified().await;
+
+    // The waiter talks through the proxy, which freezes once it polls.
+    let mut b = connect(proxy.url()).await;
+    let pid = column(&b, "SELECT pg_backend_pid()").await.remove(0);
+    let freeze = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        proxy.freeze();
+    };
+    let started = Instant::now();
+    let wait = set.runner().to(2).lock_wait(Duration::from_millis(800));
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(wait.run_async(&mut b), freeze).0
+    })
+    .await
+    .expect("the runner gives up on its own clock, not when the server answers");
+    let elapsed = started.elapsed();
+    let err = waited.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LockTimeout {
+                unanswered: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    // The wait, plus at most the last attempt's grace of one second.
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+
+    // The holder finishes and releases the lock; then the server gets the
+    // held attempt, which takes the lock now, and the release queued
+    // behind it.
+    release.notify_one();
+    assert_eq!(applied(&holder.await.unwrap().unwrap()), [1, 2]);
+    proxy.thaw();
+    let observer = db.connect().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let last = format!("SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = {pid}");
+    loop {
+        let seen = column(&observer, &last).await.join("");
+        if seen.starts_with("idle ") && seen.contains("pg_advisory_unlock") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the queued release never ran: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let held = format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid}");
+    assert_eq!(
+        count(&observer, &held).await,
+        0,
+        "the session keeps no lock"
+    );
+    // And the same connection migrates once the server answers again.
+    let report = set.runner().to(3).run_async(&mut b).await.unwrap();
+    assert_eq!(applied(&report), [3]);
+}
