@@ -105,3 +105,79 @@ async fn a_stalled_server_cannot_hold_an_async_runner_past_its_lock_wait() {
     let report = set.runner().to(3).run_async(&mut b).await.unwrap();
     assert_eq!(applied(&report), [3]);
 }
+
+/// The same through a `TokioClient` (the async driver under the sync API,
+/// as the CLI connects): the wait ends on the runner's clock, and dropping
+/// the client while the server still does not answer does not hang.
+#[test]
+fn a_stalled_server_cannot_hold_a_tokio_client_past_its_lock_wait_nor_its_drop() {
+    let Some(db) = Db::postgres("sync_stall") else {
+        return;
+    };
+    let pg = db.as_postgres().expect("a PostgreSQL database");
+    let proxy = pg.proxy();
+    let (inside, entered) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (inside, released) = (
+        std::sync::Mutex::new(inside),
+        std::sync::Mutex::new(released),
+    );
+    let set = CODE
+        .with_code([CodeMigration::new(2, "users_view", "1")
+            .postgres(move |_| {
+                inside.lock().unwrap().send(())?;
+                released.lock().unwrap().recv_timeout(DEADLINE)?;
+                Ok(())
+            })
+            .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
+        .unwrap();
+    let url = db.url();
+    let holder = {
+        let set = set.clone();
+        std::thread::spawn(move || {
+            let mut conn = AnyConnection::open(&url).unwrap();
+            set.runner().to(2).run(&mut conn).map(|r| applied(&r))
+        })
+    };
+    entered
+        .recv_timeout(DEADLINE)
+        .expect("the holder holds the lock");
+    let mut waiter = migrate::TokioClient::connect(proxy.url()).unwrap();
+    let started = Instant::now();
+    let err = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            proxy.freeze();
+        });
+        set.runner()
+            .to(2)
+            .lock_wait(Duration::from_millis(800))
+            .run(&mut waiter)
+            .unwrap_err()
+    });
+    assert!(
+        matches!(
+            err,
+            Error::LockTimeout {
+                unanswered: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    let (dropped, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(waiter);
+        let _ = dropped.send(());
+    });
+    let gone = done.recv_timeout(Duration::from_secs(3));
+    proxy.thaw();
+    gone.expect("dropping the client returns while the server is silent");
+    release.send(()).unwrap();
+    assert_eq!(holder.join().unwrap().unwrap(), [1, 2]);
+}

@@ -90,7 +90,8 @@ impl Drop for Silent {
     }
 }
 
-/// Opens `url`, which must fail within `within`; returns the error.
+/// Opens `url` with the sync client (`AnyConnection::open`) and as a
+/// `TokioClient`; both must fail within `within`, alike. Returns the error.
 fn fails_within(url: &str, within: Duration) -> String {
     let started = Instant::now();
     let e = AnyConnection::open(url).expect_err("a server that never answers");
@@ -99,6 +100,14 @@ fn fails_within(url: &str, within: Duration) -> String {
         took < within,
         "gave up after {took:?}, not within {within:?}"
     );
+    let started = Instant::now();
+    let tokio = migrate::TokioClient::connect(url).expect_err("a server that never answers");
+    let took = started.elapsed();
+    assert!(
+        took < within,
+        "the TokioClient gave up after {took:?}, not within {within:?}"
+    );
+    assert_eq!(chain(&tokio), chain(&e), "both clients alike");
     chain(&e)
 }
 
@@ -125,7 +134,7 @@ fn a_server_that_accepts_and_never_answers_is_given_up_after_connect_timeout() {
         );
     }
     assert!(
-        silent.accepted.load(Ordering::SeqCst) >= forms.len(),
+        silent.accepted.load(Ordering::SeqCst) >= 2 * forms.len(),
         "each attempt was accepted, then left unanswered"
     );
     // A timeout set by the program when the text sets none.
@@ -203,31 +212,40 @@ mod sslmodes {
 
     /// Whether the session is encrypted, as the server sees it.
     fn encrypted(conn: &mut AnyConnection) -> bool {
-        match conn {
-            AnyConnection::Postgres(client) => client
-                .query_one(
-                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
-                    &[],
-                )
-                .unwrap()
-                .get(0),
-            _ => panic!("a PostgreSQL connection"),
-        }
+        let ssl = conn.rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+        ssl[0][0].as_deref() == Some("t")
+    }
+
+    /// `url` opened by `AnyConnection::open` (the sync client) and as a
+    /// `TokioClient` (`PgConnectOptions::connect_tokio`, the async
+    /// driver's), which read it alike.
+    fn open_both(url: &str) -> Vec<Result<AnyConnection, Error>> {
+        let tokio = PgConnectOptions::parse(url)
+            .and_then(|o| o.connect_tokio())
+            .map(AnyConnection::TokioPostgres);
+        vec![AnyConnection::open(url), tokio]
     }
 
     fn connects(url: &str) -> bool {
-        let mut conn = AnyConnection::open(url).unwrap_or_else(|e| panic!("{url}: {}", chain(&e)));
-        encrypted(&mut conn)
+        let seen: Vec<bool> = open_both(url)
+            .into_iter()
+            .map(|c| encrypted(&mut c.unwrap_or_else(|e| panic!("{url}: {}", chain(&e)))))
+            .collect();
+        assert_eq!(seen[0], seen[1], "{url}: both clients alike");
+        seen[0]
     }
 
     fn refused(url: &str) -> (Error, String) {
-        match AnyConnection::open(url) {
+        let mut errors = open_both(url).into_iter().map(|c| match c {
             Ok(_) => panic!("{url} connected"),
             Err(e) => {
                 let text = chain(&e);
                 (e, text)
             }
-        }
+        });
+        let (sync, tokio) = (errors.next().unwrap(), errors.next().unwrap());
+        assert_eq!(sync.1, tokio.1, "{url}: both clients alike");
+        sync
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::driver::Fut;
-use super::{CodeCall, Database, DbFailure, Driver, Row};
+use super::{CodeCall, Database, DbFailure, Driver, LockAnswer, Row};
 use crate::model::Engine;
 use crate::outcome::Error;
 
@@ -115,7 +115,7 @@ impl Driver for Double {
         _key: i64,
         then: &'a str,
         _within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         self.log(Call::TryLock);
         let Some(got) = (if self.locks.is_empty() {
             Some(true)
@@ -178,7 +178,7 @@ impl Driver for Borrowed<'_> {
         key: i64,
         then: &'a str,
         within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         self.0.try_lock(key, then, within)
     }
 

@@ -12,6 +12,10 @@ use crate::outcome::{Direction, DriverError, Error, ErrorCode};
 /// async service can run migrations on any task.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// An attempt at the lock's answer: whether it took the lock, and the
+/// rows of what followed it; `None` when no answer came in time.
+pub type LockAnswer = Option<(bool, Vec<Row>)>;
+
 /// A row a script returned: the first column's name (to tell the runner's
 /// own rows apart from a migration's) and every value as text.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +124,7 @@ pub trait Driver: Send {
         key: i64,
         then: &'a str,
         within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>>;
+    ) -> Fut<'a, Result<LockAnswer, Error>>;
 
     /// Runs `then` (empty for nothing), then releases the lock `key`, in
     /// one message where the database allows; the lock is released even

@@ -23,7 +23,7 @@ use std::time::Duration;
 use postgres::error::SqlState as PgState;
 use postgres::{Client, SimpleQueryMessage};
 
-use super::{CodeCall, Database, DbFailure, Driver, Fut, Position, Row};
+use super::{CodeCall, Database, DbFailure, Driver, Fut, LockAnswer, Position, Row};
 use crate::model::Engine;
 use crate::outcome::{Error, ErrorCode, SqlState};
 
@@ -77,7 +77,7 @@ impl Driver for Pg<'_> {
         then: &'a str,
         // A sync client cannot stop waiting for its answer.
         _within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         Box::pin(async move {
             let rows = self.client.simple_query(&try_lock_sql(key, then)).map(rows);
             let rows = rows.map_err(|e| {

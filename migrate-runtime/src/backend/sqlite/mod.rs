@@ -16,7 +16,7 @@ use rusqlite::fallible_iterator::FallibleIterator as _;
 use rusqlite::types::ValueRef;
 use rusqlite::{Batch, Connection};
 
-use super::{CodeCall, Database, DbFailure, Driver, Fut, Position, Row};
+use super::{CodeCall, Database, DbFailure, Driver, Fut, LockAnswer, Position, Row};
 use crate::model::Engine;
 use crate::outcome::{Error, ErrorCode};
 
@@ -58,7 +58,7 @@ impl Driver for Lite<'_> {
         // The lock file never makes it wait; `then` waits at most the
         // busy timeout, which the session set to the lock wait.
         _within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         Box::pin(async move {
             let got = self.lock_file()?;
             let rows = run(self.conn, then)

@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode as DriverSslMode};
@@ -14,11 +13,14 @@ use postgres::config::{Host, SslMode as DriverSslMode};
 use crate::model::Engine;
 use crate::outcome::Error;
 
+mod attempt;
+mod connector;
 mod error;
 mod params;
 #[cfg(feature = "tls")]
 mod verify;
 
+use connector::Connector;
 use error::{ConnectError, Kind};
 
 /// How long a connection attempt may take when the connection string sets
@@ -62,6 +64,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct PgConnectOptions {
     config: postgres::Config,
+    /// The same settings for the async client (the driver has no way from
+    /// one type to the other, so the text is parsed for both).
+    #[cfg(feature = "tokio-postgres")]
+    async_config: tokio_postgres::Config,
     mode: SslMode,
     root: Root,
     wait: Wait,
@@ -144,6 +150,9 @@ impl PgConnectOptions {
         let split = params::split(text.trim());
         let config =
             postgres::Config::from_str(&split.driver).map_err(|e| invalid(parse_error(&e)))?;
+        #[cfg(feature = "tokio-postgres")]
+        let async_config = tokio_postgres::Config::from_str(&split.driver)
+            .map_err(|e| invalid(parse_error(&e)))?;
         let root = match split.sslrootcert.as_deref() {
             None | Some("") => Root::Default,
             Some("system") => Root::System,
@@ -183,6 +192,8 @@ impl PgConnectOptions {
         };
         Ok(PgConnectOptions {
             config,
+            #[cfg(feature = "tokio-postgres")]
+            async_config,
             mode,
             root,
             wait,
@@ -239,6 +250,37 @@ impl PgConnectOptions {
     /// the timeout, a certificate that does not verify, a server that
     /// refuses TLS or plain text.
     pub fn connect(&self) -> Result<postgres::Client, Error> {
+        self.establish(|ssl, tls| attempt::blocking(self, ssl, tls))
+    }
+
+    /// As [`PgConnectOptions::connect`], for a [`TokioClient`]: the
+    /// async driver on a runtime of its own, whose waits for the server
+    /// are bounded by the runner's clock (feature `tokio-postgres`). The
+    /// attempt is bounded by the timeout as a whole, on that runtime.
+    ///
+    /// [`TokioClient`]: crate::TokioClient
+    ///
+    /// # Errors
+    /// As [`PgConnectOptions::connect`]; [`Error::Io`] when the runtime
+    /// cannot start.
+    #[cfg(feature = "tokio-postgres")]
+    pub fn connect_tokio(&self) -> Result<crate::TokioClient, Error> {
+        let runtime = crate::backend::tokio_postgres::client_runtime()?;
+        let (client, connection) =
+            self.establish(|ssl, tls| Ok(attempt::on_runtime(self, &runtime, ssl, tls)))?;
+        Ok(crate::TokioClient::from_parts(runtime, client, connection))
+    }
+
+    /// libpq's way to a connection, whatever the client: the first mode
+    /// the sslmode asks for, and its fallback when the server refused it
+    /// (`prefer` retries in plain text when the server refused the TLS
+    /// connection or its handshake failed; `allow` retries with TLS when
+    /// the server refused plain text). `attempt` makes one attempt in a
+    /// mode, within the timeout.
+    fn establish<C>(
+        &self,
+        attempt: impl Fn(DriverSslMode, Option<Connector>) -> Result<Result<C, Kind>, Error>,
+    ) -> Result<C, Error> {
         let mode = self.effective_mode();
         let tls = self.connector(mode)?;
         let (first, fallback) = match mode {
@@ -258,20 +300,17 @@ impl PgConnectOptions {
                 kind,
             }),
         };
-        let error = match self.attempt(first, tls.clone())? {
+        let error = match attempt(first, tls.clone())? {
             Ok(client) => return Ok(client),
             Err(kind) => kind,
         };
-        // libpq's fallbacks: `prefer` retries in plain text when the
-        // server refused the TLS connection (or its handshake failed);
-        // `allow` retries with TLS when the server refused plain text.
         let retry = match (&error, fallback) {
             (Kind::Driver { error, .. }, Some(next)) if tls.is_some() && refused(error, first) => {
                 next
             }
             _ => return Err(failed(error)),
         };
-        match self.attempt(retry, tls)? {
+        match attempt(retry, tls)? {
             Ok(client) => Ok(client),
             Err(second) => Err(failed(Kind::Retried {
                 first: Box::new(error),
@@ -294,51 +333,22 @@ impl PgConnectOptions {
         }
     }
 
-    /// One attempt in `ssl` mode, within the timeout: the connection, or
-    /// why there is none.
-    fn attempt(
-        &self,
-        ssl: DriverSslMode,
-        tls: Option<Connector>,
-    ) -> Result<Result<postgres::Client, Kind>, Error> {
-        let mut config = self.config.clone();
-        config.ssl_mode(ssl);
-        let mode = self.effective_mode();
-        let trusted = self.trusted();
-        let driver = |r: Result<postgres::Client, postgres::Error>| {
-            r.map_err(|error| Kind::driver(mode, &trusted, error))
-        };
-        let Some(wait) = self.connect_timeout() else {
-            return Ok(driver(connect(&config, tls)));
-        };
-        config.connect_timeout(wait);
+    /// How long one attempt may take in all: the timeout for each host of
+    /// the list; `None` to wait indefinitely.
+    fn attempt_bound(&self) -> Option<Duration> {
+        let wait = self.connect_timeout()?;
         let hosts = self
             .config
             .get_hosts()
             .len()
             .max(self.config.get_hostaddrs().len())
             .max(1);
-        let total = wait.saturating_mul(u32::try_from(hosts).unwrap_or(u32::MAX));
-        // The driver bounds only the TCP connect, not the startup
-        // exchange, and its sync client cannot be built from an async
-        // connection: the attempt runs on a thread we stop waiting for. A
-        // client that connects after that is dropped (closing it); a
-        // server that never answers keeps the thread until it closes the
-        // socket or the process ends.
-        let (send, receive) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
-            .name("migrate-pg-connect".to_owned())
-            .spawn(move || {
-                let _ = send.send(connect(&config, tls));
-            })
-            .map_err(|source| Error::Io {
-                context: "starting a thread to connect",
-                source,
-            })?;
-        Ok(match receive.recv_timeout(total) {
-            Ok(result) => driver(result),
-            Err(_) => Err(Kind::TimedOut(total)),
-        })
+        Some(wait.saturating_mul(u32::try_from(hosts).unwrap_or(u32::MAX)))
+    }
+
+    /// The driver's error of an attempt, explained.
+    fn driver_failure(&self, error: postgres::Error) -> Kind {
+        Kind::driver(self.effective_mode(), &self.trusted(), error)
     }
 
     /// Where the trusted roots come from, for messages.
@@ -420,86 +430,6 @@ impl std::fmt::Debug for PgConnectOptions {
             .field("sslrootcert", &self.root)
             .field("connect_timeout", &self.connect_timeout())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "tls")]
-type Connector = tokio_postgres_rustls::MakeRustlsConnect;
-
-/// Without TLS there is never a connector.
-#[cfg(not(feature = "tls"))]
-#[derive(Clone)]
-enum Connector {}
-
-impl PgConnectOptions {
-    /// The TLS connector for `mode`, if it uses TLS.
-    #[cfg(feature = "tls")]
-    fn connector(&self, mode: SslMode) -> Result<Option<Connector>, Error> {
-        use verify::Check;
-        if mode == SslMode::Disable {
-            return Ok(None);
-        }
-        let roots = match &self.root {
-            Root::System => Some(verify::system_roots().map_err(invalid)?),
-            Root::File(path) => Some(
-                verify::roots_from_file(path).map_err(|e| invalid(format!("sslrootcert: {e}")))?,
-            ),
-            Root::Default => match default_root_file().filter(|p| p.is_file()) {
-                Some(path) => Some(
-                    verify::roots_from_file(&path)
-                        .map_err(|e| invalid(format!("the default sslrootcert: {e}")))?,
-                ),
-                None => None,
-            },
-        };
-        let check = match (mode, roots) {
-            (SslMode::VerifyFull, Some(roots)) => Check::Full(roots),
-            (SslMode::VerifyCa | SslMode::VerifyFull, None) => {
-                return Err(invalid(format!(
-                    "sslmode={} checks the server's certificate against a CA, and none is \
-                     given: set sslrootcert to the CA's certificate (a PEM file), or \
-                     sslrootcert=system for the platform's trusted roots",
-                    mode.as_str()
-                )))
-            }
-            (_, Some(roots)) => Check::Chain(roots),
-            (_, None) => Check::Nothing,
-        };
-        let config = verify::client_config(check).map_err(invalid)?;
-        Ok(Some(tokio_postgres_rustls::MakeRustlsConnect::new(config)))
-    }
-
-    /// Without the `tls` feature: plain text, or a refusal for the modes
-    /// that need TLS.
-    #[cfg(not(feature = "tls"))]
-    fn connector(&self, mode: SslMode) -> Result<Option<Connector>, Error> {
-        match mode {
-            SslMode::Disable | SslMode::Allow | SslMode::Prefer => Ok(None),
-            _ => Err(invalid(format!(
-                "sslmode={} needs TLS, which this build lacks (feature `tls`)",
-                mode.as_str()
-            ))),
-        }
-    }
-}
-
-/// libpq's default CA file: `~/.postgresql/root.crt`.
-#[cfg(feature = "tls")]
-fn default_root_file() -> Option<PathBuf> {
-    std::env::home_dir().map(|home| home.join(".postgresql").join("root.crt"))
-}
-
-/// The driver's connect, with TLS when there is a connector.
-fn connect(
-    config: &postgres::Config,
-    tls: Option<Connector>,
-) -> Result<postgres::Client, postgres::Error> {
-    match tls {
-        #[cfg(feature = "tls")]
-        Some(tls) => config.connect(tls),
-        #[cfg(not(feature = "tls"))]
-        Some(never) => match never {},
-        None => config.connect(postgres::NoTls),
     }
 }
 

@@ -5,14 +5,15 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::TokioPg;
 use crate::backend::private::Sealed;
-use crate::backend::{CodeCall, Database, DbFailure, Driver, Fut, Row};
+use crate::backend::{CodeCall, Database, DbFailure, Driver, Fut, LockAnswer, Row};
 use crate::model::{CodeApi, Engine};
 use crate::outcome::Error;
 
@@ -44,39 +45,43 @@ pub struct TokioClient {
     runtime: Runtime,
 }
 
+/// How long dropping a [`TokioClient`] waits for its connection to end
+/// the session: a server that stopped answering must not hang the drop
+/// (the connection waits for the answers of requests still in flight).
+const GOODBYE: Duration = Duration::from_secs(1);
+
+/// The current-thread runtime a [`TokioClient`] runs its client on.
+pub(crate) fn client_runtime() -> Result<Runtime, Error> {
+    Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "starting the PostgreSQL client's runtime",
+            source,
+        })
+}
+
 impl TokioClient {
-    /// Connects without TLS; `config` is a `postgres://` URL or a libpq
-    /// `key=value` string.
+    /// Connects to `config`, a `postgres://` URL or a libpq `key=value`
+    /// string, read as [`PgConnectOptions`] reads it: libpq's `sslmode`
+    /// (TLS with the `tls` feature) and a bounded `connect_timeout`.
+    ///
+    /// [`PgConnectOptions`]: crate::PgConnectOptions
     ///
     /// # Errors
-    /// [`Error::Database`] when the connection fails, [`Error::Io`] when
-    /// the runtime cannot start. Neither shows `config`, which may hold a
-    /// password.
+    /// As [`PgConnectOptions::connect_tokio`](crate::PgConnectOptions::connect_tokio).
+    /// No error shows `config`, which may hold a password.
     pub fn connect(config: &str) -> Result<Self, Error> {
-        let runtime = Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| Error::Io {
-                context: "starting the PostgreSQL client's runtime",
-                source,
-            })?;
-        let (client, connection) = runtime
-            .block_on(tokio_postgres::connect(config, NoTls))
-            .map_err(|e| Error::Database {
-                engine: Engine::Postgres,
-                context: "connecting",
-                source: Box::new(e),
-            })?;
-        // The connection's own errors reach the client's calls, which
-        // report them; the task only has to run.
-        let connection = runtime.spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(TokioClient {
+        crate::PgConnectOptions::parse(config)?.connect_tokio()
+    }
+
+    /// The client whose connection's task runs on `runtime`.
+    pub(crate) fn from_parts(runtime: Runtime, client: Client, connection: JoinHandle<()>) -> Self {
+        TokioClient {
             client: Some(client),
             connection: Some(connection),
             runtime,
-        })
+        }
     }
 
     /// The client, for queries of the program's own: run its futures with
@@ -113,7 +118,10 @@ impl Drop for TokioClient {
         drop(self.client.take());
         if let Some(connection) = self.connection.take() {
             if tokio::runtime::Handle::try_current().is_err() {
-                let _ = self.runtime.block_on(connection);
+                // The timer is made inside the runtime, which it needs.
+                let _ = self
+                    .runtime
+                    .block_on(async { tokio::time::timeout(GOODBYE, connection).await });
             }
         }
     }
@@ -156,7 +164,7 @@ impl Driver for Blocking<'_> {
         key: i64,
         then: &'a str,
         within: std::time::Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         Box::pin(async move {
             self.runtime
                 .block_on(self.inner.try_lock(key, then, within))

@@ -21,10 +21,11 @@ use tokio_postgres::Client;
 
 use super::postgres::{failure, lock_taken, rows, try_lock_sql, unlock_sql};
 use super::private::AsyncSealed;
-use super::{AsyncDatabase, CodeCall, DbFailure, Driver, Fut, Row};
+use super::{AsyncDatabase, CodeCall, DbFailure, Driver, Fut, LockAnswer, Row};
 use crate::model::{CodeApi, Engine};
 use crate::outcome::Error;
 
+pub(crate) use blocking::client_runtime;
 pub use blocking::TokioClient;
 
 /// The most transactional migrations sent in one message, as on the sync
@@ -65,7 +66,7 @@ impl Driver for TokioPg<'_> {
         key: i64,
         then: &'a str,
         within: Duration,
-    ) -> Fut<'a, Result<Option<(bool, Vec<Row>)>, Error>> {
+    ) -> Fut<'a, Result<LockAnswer, Error>> {
         Box::pin(async move {
             let sql = try_lock_sql(key, then);
             let answer = tokio::time::timeout(within, self.client.simple_query(&sql)).await;
