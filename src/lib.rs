@@ -44,8 +44,8 @@ pub use migrate_runtime::{
     DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Migration, MigrationFailure,
     MigrationState, Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Progress,
     Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome,
-    SeedReport, SeededFile, SqlState, Status, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
-    DEFAULT_TABLE,
+    SeedReport, SeededFile, SqlState, Status, Stop, Stopped, Warning, DEFAULT_LOCK_WAIT,
+    DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 
 #[cfg(feature = "cli")]

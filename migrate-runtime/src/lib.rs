@@ -52,14 +52,15 @@ pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Mig
 pub use outcome::{
     AppliedEntry, AppliedMigration, Direction, DownSource, DriverError, Error, ErrorCode, Event,
     EventKind, Finding, MigrationFailure, PendingMigration, Plan, PlannedStep, Progress, Report,
-    RolledBack, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Warning,
+    RolledBack, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Stopped, Warning,
 };
 #[cfg(feature = "runner")]
 #[allow(deprecated)]
 pub use runner::DEFAULT_LOCK_TIMEOUT;
 #[cfg(feature = "runner")]
 pub use runner::{
-    Policy, Resolution, Rollback, Runner, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    Policy, Resolution, Rollback, Runner, Stop, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
+    DEFAULT_TABLE,
 };
 pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
 pub use text::checksum::checksum;

@@ -1,11 +1,12 @@
 //! A server that stops answering while a runner waits for the migration
 //! lock: the async driver's wait ends on the runner's own clock, and an
 //! attempt the server runs later cannot leave its session holding the lock.
+//! A stop cancelled from a task of the runtime the run awaits on.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use migrate::{CodeMigration, Error, Migrations};
+use migrate::{CodeMigration, Error, Migrations, Progress, Stop};
 use tokio::sync::Notify;
 
 use crate::async_support::*;
@@ -180,4 +181,39 @@ fn a_stalled_server_cannot_hold_a_tokio_client_past_its_lock_wait_nor_its_drop()
     gone.expect("dropping the client returns while the server is silent");
     release.send(()).unwrap();
     assert_eq!(holder.join().unwrap().unwrap(), [1, 2]);
+}
+
+/// `Stop::cancel` called on a runtime's thread (a shutdown task) does not
+/// block it, and interrupts the running migration of `run_async`.
+#[tokio::test]
+async fn a_cancel_from_a_task_interrupts_run_async() {
+    let Some(db) = AsyncPgDb::create("async_cancel") else {
+        return;
+    };
+    let mut client = db.connect().await;
+    let stop = Stop::new();
+    let (started, mut begun) = tokio::sync::mpsc::unbounded_channel();
+    let runner = ENDLESS.runner().stop_on(&stop).on_progress(move |p| {
+        if matches!(p, Progress::Started { version: 2, .. }) {
+            let _ = started.send(());
+        }
+    });
+    let canceller = stop.clone();
+    let cancel = async move {
+        begun.recv().await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        canceller.cancel();
+    };
+    let run = tokio::time::timeout(Duration::from_secs(30), runner.run_async(&mut client));
+    let (result, ()) = tokio::join!(run, cancel);
+    let Err(Error::Stopped(stopped)) = result.expect("the cancel ended the run") else {
+        panic!("expected a stop");
+    };
+    assert_eq!(applied(stopped.report()), [1]);
+    assert_eq!(stopped.interrupted().map(|m| m.version()), Some(2));
+    assert_eq!(
+        column(&client, "SELECT version FROM migrate_history").await,
+        ["1"]
+    );
+    assert!(!exists(&client, "endless_table").await);
 }

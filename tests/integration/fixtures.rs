@@ -106,6 +106,14 @@ pub static FAILING_NONTX_DOWN: Migrations = embed_migrations!("tests/fixtures/fa
 /// runner's bookkeeping statement too.
 pub static DEALLOCATING: Migrations = embed_migrations!("tests/fixtures/deallocating");
 
+/// Three migrations, the second without a transaction (so that the first
+/// goes alone in its message); the third's down file runs until cancelled
+/// before it drops the table.
+pub static STOPPABLE: Migrations = embed_migrations!("tests/fixtures/stoppable");
+
+/// Three migrations; the second makes a table, then runs until cancelled.
+pub static ENDLESS: Migrations = embed_migrations!("tests/fixtures/endless");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

@@ -12,6 +12,11 @@ use crate::outcome::{Direction, DriverError, Error, ErrorCode};
 /// async service can run migrations on any task.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Cancels, from any thread, what a connection runs now: a PostgreSQL
+/// cancel request (a connection of its own to the server), SQLite's
+/// interrupt. Blocks until the request is sent.
+pub type Canceller = std::sync::Arc<dyn Fn() -> Result<(), DriverError> + Send + Sync>;
+
 /// An attempt at the lock's answer: whether it took the lock, and the
 /// rows of what followed it; `None` when no answer came in time.
 pub type LockAnswer = Option<(bool, Vec<Row>)>;
@@ -143,6 +148,12 @@ pub trait Driver: Send {
     /// registered for it are the ones [`Driver::code`] runs.
     fn code_api(&self) -> CodeApi {
         CodeApi::sync(self.engine())
+    }
+
+    /// How to cancel, from another thread, the statement this connection
+    /// runs; `None` where there is no way.
+    fn canceller(&self) -> Option<Canceller> {
+        None
     }
 
     /// How many transactional migrations one message may carry, each in

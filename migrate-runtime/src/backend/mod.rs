@@ -15,6 +15,8 @@
 mod any;
 mod block;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod cancel;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod code;
 pub(crate) mod dialect;
 mod driver;
@@ -35,7 +37,7 @@ pub(crate) use block::block_on;
 pub(crate) use driver::guard_async;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use driver::{guard, Fut};
-pub(crate) use driver::{CodeCall, DbFailure, Driver, LockAnswer, Position, Row};
+pub(crate) use driver::{Canceller, CodeCall, DbFailure, Driver, LockAnswer, Position, Row};
 #[cfg(feature = "postgres")]
 pub use tls::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(feature = "tokio-postgres")]

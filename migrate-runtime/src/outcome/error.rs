@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::failure::MigrationFailure;
+use super::stopped::Stopped;
 use crate::model::{Engine, MigrationState};
 
 /// The error a database driver returned, kept as the `source()` of
@@ -104,6 +105,12 @@ pub enum Error {
     /// why, and what the run applied before it.
     #[error(transparent)]
     MigrationFailed(Box<MigrationFailure>),
+
+    /// A [`Stop`](crate::Stop) ended the run before it finished, between
+    /// two migrations or (with [`Stop::cancel`](crate::Stop::cancel)) by
+    /// interrupting one: what committed, what did not.
+    #[error(transparent)]
+    Stopped(Box<Stopped>),
 
     /// The connection was lost (the server restarted, the session was
     /// terminated) while migrations `first..=last` were being applied:
@@ -256,6 +263,22 @@ impl Error {
                 driver_code(source.as_ref())
             }
             _ => None,
+        }
+    }
+
+    /// A migration failure or a stop with `report`, what the run
+    /// committed before it; any other error as it is.
+    pub(crate) fn with_report(self, report: super::Report) -> Self {
+        match self {
+            Error::MigrationFailed(mut failure) => {
+                failure.report = report;
+                Error::MigrationFailed(failure)
+            }
+            Error::Stopped(mut stopped) => {
+                stopped.report = report;
+                Error::Stopped(stopped)
+            }
+            other => other,
         }
     }
 

@@ -9,6 +9,7 @@ mod progress;
 mod report;
 mod seed_report;
 mod status;
+mod stopped;
 mod warning;
 
 pub use error::{DriverError, Error, ErrorCode, SqlState};
@@ -21,4 +22,5 @@ pub use report::{AppliedMigration, DownSource, Report, RolledBack};
 pub use seed_report::{SeedOutcome, SeedReport, SeededFile};
 pub(crate) use status::{examine, status};
 pub use status::{AppliedEntry, Finding, PendingMigration, Status};
+pub use stopped::Stopped;
 pub use warning::Warning;

@@ -128,7 +128,7 @@ impl Runner<'_> {
         }
         let table = t.display_name();
         self.on(d, &t, async |s| {
-            locked(s, self.lock_wait, async |s, state| {
+            locked(s, self.wait(), async |s, state| {
                 let rows = s.read_applied(false).await?;
                 let (findings, _) = examine(set, &rows, Some(version));
                 for f in findings {
@@ -178,7 +178,7 @@ impl Runner<'_> {
         let t = self.tracking()?;
         let set = self.migrations;
         self.on(d, &t, async |s| {
-            locked(s, self.lock_wait, async |s, state| {
+            locked(s, self.wait(), async |s, state| {
                 let rows = s.read_applied(false).await?;
                 state.extend(rows.iter().map(|r| (r.version, r.checksum.clone())));
                 let (findings, _) = examine(set, &rows, None);
@@ -243,7 +243,7 @@ impl Runner<'_> {
         let t = self.tracking()?;
         let table = t.display_name();
         self.on(d, &t, async |s| {
-            locked(s, self.lock_wait, async |s, state| {
+            locked(s, self.wait(), async |s, state| {
                 let rows = s.read_applied(false).await?;
                 // Other unfinished rows stay unfinished: their stand-in
                 // checksums keep the digest from matching any set.

@@ -5,11 +5,12 @@ use std::time::Instant;
 
 use super::check::{batch_len, check_code, warn_all};
 use super::lock::{acquire, hold, State};
+use super::stop::{interrupted, stopped};
 use super::Runner;
 use crate::backend::protocol::{Cache, Session, Step};
 use crate::backend::Driver;
 use crate::model::{CodeApi, Migration, MigrationState};
-use crate::outcome::{emit, AppliedMigration, Error, Progress, Report, Watchdog};
+use crate::outcome::{emit, AppliedMigration, Direction, Error, Progress, Report, Watchdog};
 
 operations! {
     /// Applies every pending migration (up to the target, if one is set).
@@ -61,7 +62,7 @@ impl Runner<'_> {
         }
         // While another runner holds the lock, watch the cached digest: once
         // it has applied this very set, there is nothing left to wait for.
-        if !acquire(s, self.lock_wait, Some(&set.digest)).await? {
+        if !acquire(s, self.wait(), Some(&set.digest)).await? {
             return Ok(up_to_date(latest, Vec::new()));
         }
         hold(s, async |s, state| {
@@ -80,11 +81,7 @@ impl Runner<'_> {
             report.elapsed = started.elapsed();
             match outcome {
                 Ok(()) => Ok(report),
-                Err(Error::MigrationFailed(mut failure)) => {
-                    failure.report = report;
-                    Err(Error::MigrationFailed(failure))
-                }
-                Err(e) => Err(e),
+                Err(e) => Err(e.with_report(report)),
             }
         })
         .await
@@ -105,6 +102,9 @@ impl Runner<'_> {
         let mut rest = pending;
         let (mut retries, mut backoff) = (0, self.retry_backoff);
         while !rest.is_empty() {
+            if self.stop_requested() {
+                return Err(stopped(Direction::Up, rest.iter().map(|m| m.version())));
+            }
             let batch: Vec<Step<'_>> = rest[..batch_len(rest, max)]
                 .iter()
                 .map(|m| self.step(m))
@@ -118,8 +118,9 @@ impl Runner<'_> {
                 batch[batch.len() - 1].migration.version(),
             );
             let watchdog = Watchdog::start(observer, self.slow_threshold, span);
+            let running = self.stop.as_ref().map(|stop| stop.running(s.canceller()));
             let outcome = s.apply(&batch).await;
-            drop(watchdog);
+            drop((running, watchdog));
             let done = outcome.durations.len();
             for (step, duration) in batch.iter().zip(outcome.durations) {
                 let m = step.migration;
@@ -145,6 +146,13 @@ impl Runner<'_> {
             if let Some(m) = batch.get(done) {
                 let (version, error) = (m.migration.version(), e.to_string());
                 emit(observer, &Progress::Failed { version, error });
+            }
+            if self.cancelled() {
+                return Err(interrupted(
+                    e,
+                    Direction::Up,
+                    rest.iter().map(|m| m.version()),
+                ));
             }
             if !is_lock_timeout(&e) || retries >= self.lock_retries {
                 return Err(e);

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::stop::{while_waiting, Stop};
 use crate::backend::protocol::{Attempt, Cache, Session};
 use crate::outcome::Error;
 use crate::text::checksum::set_digest;
@@ -12,6 +13,13 @@ use crate::text::checksum::set_digest;
 /// The longest pause between two attempts at the lock: the most a waiter
 /// lags behind the holder's release.
 const MAX_POLL_PAUSE: Duration = Duration::from_millis(50);
+
+/// How long to wait for the lock, and what may stop the wait.
+#[derive(Clone, Copy)]
+pub(super) struct Wait<'a> {
+    pub(super) limit: Duration,
+    pub(super) stop: Option<&'a Stop>,
+}
 
 /// How long an attempt at the lock may go unanswered when the wait is
 /// (nearly) over: a healthy server answers in milliseconds, a distant one
@@ -30,12 +38,16 @@ pub(super) type State = std::collections::BTreeMap<u64, String>;
 /// [`ANSWER_GRACE`] after `wait` when the last attempt began just before.
 pub(super) async fn acquire(
     s: &mut Session<'_>,
-    wait: Duration,
+    wait: Wait<'_>,
     until: Option<&str>,
 ) -> Result<bool, Error> {
+    let Wait { limit: wait, stop } = wait;
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {
+        if stop.is_some_and(Stop::is_requested) {
+            return Err(while_waiting());
+        }
         let within = wait.saturating_sub(started.elapsed()).max(ANSWER_GRACE);
         match s.try_lock(until.is_some(), within).await? {
             Attempt::Taken => return Ok(true),
@@ -94,7 +106,7 @@ pub(super) async fn hold<T>(
 /// Waits for the lock, then [`hold`]s it for `work`.
 pub(super) async fn locked<T>(
     s: &mut Session<'_>,
-    wait: Duration,
+    wait: Wait<'_>,
     work: impl AsyncFnOnce(&mut Session<'_>, &mut State) -> Result<T, Error>,
 ) -> Result<T, Error> {
     acquire(s, wait, None).await?;

@@ -63,11 +63,13 @@ mod inspect;
 mod lock;
 mod rollback;
 mod seed;
+mod stop;
 #[cfg(test)]
 mod tests;
 
 pub use admin::Resolution;
 pub use rollback::Rollback;
+pub use stop::Stop;
 
 /// The tracking table's default name; its event log is `<name>_events`.
 pub const DEFAULT_TABLE: &str = "migrate_history";
@@ -112,6 +114,7 @@ pub struct Runner<'a> {
     retry_backoff: Duration,
     observer: Watcher,
     slow_threshold: Option<Duration>,
+    stop: Option<Stop>,
 }
 
 /// The progress callback, if any (its own type so that `Runner` stays
@@ -205,6 +208,7 @@ impl Migrations {
             retry_backoff: Duration::from_secs(1),
             observer: Watcher::default(),
             slow_threshold: Some(DEFAULT_SLOW_THRESHOLD),
+            stop: None,
         }
     }
 }
@@ -318,6 +322,37 @@ impl Runner<'_> {
     pub fn slow_threshold(mut self, threshold: Duration) -> Self {
         self.slow_threshold = Some(threshold);
         self
+    }
+
+    /// Lets `stop` end the run early: between migrations when it is
+    /// [requested](Stop::request), at once (the running statement
+    /// cancelled on the server) when it is [cancelled](Stop::cancel). The
+    /// run then returns [`Error::Stopped`], saying what committed and what
+    /// did not. Applying and rolling back stop between migrations (or
+    /// batches) and while waiting for the lock; the other operations stop
+    /// only while waiting for the lock.
+    #[must_use]
+    pub fn stop_on(mut self, stop: &Stop) -> Self {
+        self.stop = Some(stop.clone());
+        self
+    }
+
+    /// The wait for the lock: how long, and what may stop it.
+    fn wait(&self) -> lock::Wait<'_> {
+        lock::Wait {
+            limit: self.lock_wait,
+            stop: self.stop.as_ref(),
+        }
+    }
+
+    /// Whether a stop was requested.
+    fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(Stop::is_requested)
+    }
+
+    /// Whether a cancel interrupted what ran.
+    fn cancelled(&self) -> bool {
+        self.stop.as_ref().is_some_and(Stop::cancelled)
     }
 
     /// The tracking tables this runner's options name.

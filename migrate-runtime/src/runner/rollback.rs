@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::lock::locked;
+use super::stop::{interrupted, stopped};
 use super::Runner;
 use crate::backend::protocol::{Revert, Session};
 use crate::backend::Driver;
@@ -136,12 +137,19 @@ impl Runner<'_> {
         api: CodeApi,
     ) -> Result<Report, Error> {
         let started = Instant::now();
-        locked(s, self.lock_wait, async |s, state| {
+        locked(s, self.wait(), async |s, state| {
             let rows = s.read_rows().await?;
             let table = s.tracking().display_name();
             let plan = self.plan_down(&rows, &table, how, api)?;
             let mut report = Report::default();
-            for d in &plan.steps {
+            for (i, d) in plan.steps.iter().enumerate() {
+                let left = || plan.steps[i..].iter().map(|d| d.row.row.version);
+                if self.stop_requested() {
+                    let remaining = &rows[..rows.len() - report.rolled_back.len()];
+                    report.version = remaining.last().map(|r| r.row.version);
+                    report.elapsed = started.elapsed();
+                    return Err(stopped(Direction::Down, left()).with_report(report));
+                }
                 let began = Instant::now();
                 let row = &d.row.row;
                 let revert = Revert {
@@ -158,11 +166,19 @@ impl Runner<'_> {
                     },
                     code: d.code,
                 };
-                if let Err(e) = s.revert(&revert).await {
+                let running = self.stop.as_ref().map(|stop| stop.running(s.canceller()));
+                let reverted = s.revert(&revert).await;
+                drop(running);
+                if let Err(e) = reverted {
                     let remaining = &rows[..rows.len() - report.rolled_back.len()];
                     report.version = remaining.last().map(|r| r.row.version);
                     report.elapsed = started.elapsed();
-                    return Err(with_report(e, report));
+                    let e = if self.cancelled() {
+                        interrupted(e, Direction::Down, left())
+                    } else {
+                        e
+                    };
+                    return Err(e.with_report(report));
                 }
                 report.rolled_back.push(RolledBack {
                     version: row.version,
@@ -299,15 +315,4 @@ fn stored_down<'r>(row: &'r HistoryRow, table: &str) -> Result<Option<Down<'r>>,
         file,
         source: DownSource::Stored,
     }))
-}
-
-/// The failure of a rollback, with what the rollback did before it.
-fn with_report(e: Error, report: Report) -> Error {
-    match e {
-        Error::MigrationFailed(mut failure) => {
-            failure.report = report;
-            Error::MigrationFailed(failure)
-        }
-        other => other,
-    }
 }

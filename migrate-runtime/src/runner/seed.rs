@@ -71,7 +71,7 @@ impl Runner<'_> {
         }
         let table = t.display_name();
         self.on(d, &t, async |s| {
-            locked(s, self.lock_wait, async |s, state| {
+            locked(s, self.wait(), async |s, state| {
                 let rows = s.read_applied(false).await?;
                 if let Some(r) = rows.iter().find(|r| r.state != MigrationState::Applied) {
                     let finding = Finding::HalfApplied {

@@ -12,6 +12,7 @@ use crate::support::*;
 
 contract! {
     lock_timeout_gives_a_clear_error,
+    a_stop_ends_the_wait_for_the_lock,
 }
 
 /// Runs `while_held` while another connection holds the migration lock:
@@ -71,4 +72,44 @@ fn lock_timeout_gives_a_clear_error(db: &Db) {
     // The holder applied everything; the lock is free again.
     let report = runner().lock_wait(Duration::from_secs(5)).run(&mut conn);
     assert!(report.unwrap().is_up_to_date());
+}
+
+fn a_stop_ends_the_wait_for_the_lock(db: &Db) {
+    let set = CODE
+        .with_code([CodeMigration::new(2, "users_view", "1")
+            .postgres(|_| Ok(()))
+            .sqlite(|_| Ok(()))
+            .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
+        .unwrap();
+    let mut conn = db.open();
+    holding_the_lock(db, || {
+        let before = conn.snapshot();
+        let stop = migrate::Stop::new();
+        let requester = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            requester.request();
+        });
+        let started = std::time::Instant::now();
+        let err = set
+            .runner()
+            .to(2)
+            .stop_on(&stop)
+            .lock_wait(Duration::from_secs(60))
+            .run(&mut conn)
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "it stopped waiting"
+        );
+        let Error::Stopped(stopped) = err else {
+            panic!("expected a stop, got {err}");
+        };
+        assert_eq!(stopped.direction(), None);
+        assert_eq!(
+            stopped.to_string(),
+            "stopped on request while waiting for the migration lock: nothing was changed"
+        );
+        assert_eq!(conn.snapshot(), before, "the waiter changed nothing");
+    });
 }

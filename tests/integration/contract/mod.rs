@@ -57,6 +57,12 @@
 //! The lock (`lock`): a runner that cannot get it within `lock_wait` fails
 //! with `LockTimeout`, changing nothing, while the holder finishes.
 //!
+//! Stopping (`stop`): a requested stop ends the run between migrations
+//! (what ran is applied, the rest is pending and applies next time) and
+//! a runner's wait for the lock; a cancel interrupts the running
+//! statement, whose migration rolls back (applying and rolling back),
+//! the ones before it staying; `Error::Stopped` tells which.
+//!
 //! Concurrency (`concurrency`): eight threads, and eight processes, booting
 //! at once apply each migration exactly once.
 //!
@@ -142,3 +148,4 @@ mod no_transaction;
 mod refusals;
 mod rollback;
 mod seeds;
+mod stop;

@@ -110,6 +110,10 @@ impl Driver for Pg<'_> {
         Box::pin(async move { code::run(self.client, call) })
     }
 
+    fn canceller(&self) -> Option<super::Canceller> {
+        Some(super::cancel::postgres(self.client.cancel_token()))
+    }
+
     fn max_batch(&self) -> usize {
         MAX_BATCH
     }

@@ -257,6 +257,11 @@ impl<'s> Session<'s> {
         Ok(Attempt::Taken)
     }
 
+    /// How to cancel what the connection runs, from another thread.
+    pub(crate) fn canceller(&self) -> Option<crate::backend::Canceller> {
+        self.db.canceller()
+    }
+
     /// How many transactional migrations one [`Session::apply`] may take.
     pub(crate) fn max_batch(&self) -> usize {
         self.db.max_batch()

@@ -88,6 +88,10 @@ impl Driver for Lite<'_> {
     fn code<'a>(&'a mut self, call: CodeCall<'a>) -> Fut<'a, Result<(), DbFailure>> {
         Box::pin(async move { code::run(self.conn, call) })
     }
+
+    fn canceller(&self) -> Option<super::Canceller> {
+        Some(super::cancel::sqlite(self.conn.get_interrupt_handle()))
+    }
 }
 
 impl Lite<'_> {

@@ -77,3 +77,14 @@ impl PgConnectOptions {
 fn default_root_file() -> Option<PathBuf> {
     std::env::home_dir().map(|home| home.join(".postgresql").join("root.crt"))
 }
+
+/// The connector for a cancel request: TLS where the server offers it,
+/// the certificate unchecked. The request carries only the session's
+/// cancel key, the connection it cancels checked the server already, and
+/// libpq sends the same request in plain text; but a connection made with
+/// `sslmode=require` or stronger makes its cancel request insist on TLS.
+#[cfg(feature = "tls")]
+pub(crate) fn for_cancel() -> Option<Connector> {
+    let config = verify::client_config(verify::Check::Nothing).ok()?;
+    Some(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}

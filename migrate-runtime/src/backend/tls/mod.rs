@@ -20,6 +20,8 @@ mod params;
 #[cfg(feature = "tls")]
 mod verify;
 
+#[cfg(feature = "tls")]
+pub(crate) use connector::for_cancel;
 use connector::Connector;
 use error::{ConnectError, Kind};
 

@@ -187,6 +187,10 @@ impl Driver for Blocking<'_> {
         self.inner.code_api()
     }
 
+    fn canceller(&self) -> Option<crate::backend::Canceller> {
+        self.inner.canceller()
+    }
+
     fn max_batch(&self) -> usize {
         self.inner.max_batch()
     }

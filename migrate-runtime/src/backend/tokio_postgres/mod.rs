@@ -114,6 +114,10 @@ impl Driver for TokioPg<'_> {
         CodeApi::TokioPostgres
     }
 
+    fn canceller(&self) -> Option<super::Canceller> {
+        Some(super::cancel::tokio_postgres(self.client.cancel_token()))
+    }
+
     fn max_batch(&self) -> usize {
         MAX_BATCH
     }
