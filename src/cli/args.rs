@@ -255,6 +255,15 @@ impl DbCommand {
         }
     }
 
+    /// Whether it applies or rolls back migrations, which a signal then
+    /// stops (cancelling the running statement) instead of killing.
+    pub(crate) fn writes_migrations(&self) -> bool {
+        matches!(
+            self,
+            DbCommand::Up { .. } | DbCommand::Down { .. } | DbCommand::Redo { .. }
+        )
+    }
+
     /// Whether a protected environment asks for confirmation first.
     pub(crate) fn is_destructive(&self) -> bool {
         matches!(

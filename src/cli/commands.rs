@@ -9,6 +9,7 @@ use super::args::{DbCommand, Global};
 use super::config::Config;
 use super::connection::Target;
 use super::dry;
+use super::interrupt;
 use super::output::{Out, Paint};
 use super::seed;
 use super::status;
@@ -34,8 +35,13 @@ pub(crate) fn run(
             command,
             DbCommand::Status { .. } | DbCommand::History { .. } | DbCommand::Verify { .. }
         );
-    let mut conn = target.open(read_only)?;
+    let mut conn = target.open(read_only, set)?;
     let mut runner = set.runner();
+    if command.writes_migrations() && !global.dry_run {
+        if let Some(stop) = interrupt::stop_on_signal() {
+            runner = runner.stop_on(&stop);
+        }
+    }
     if let Some(table) = &config.table {
         runner = runner.table(table.clone());
     }
@@ -97,7 +103,8 @@ fn reread_after_lost(
     let Some((first, last)) = f.lost else {
         return f;
     };
-    let Some(status) = reconnect(target).and_then(|mut conn| runner.status(&mut conn).ok()) else {
+    let Some(status) = reconnect(target, set).and_then(|mut conn| runner.status(&mut conn).ok())
+    else {
         return f;
     };
     let states: Vec<(u64, &str)> = set
@@ -130,8 +137,8 @@ fn reread_after_lost(
 
 /// One new connection (with the same TLS settings), waiting at most
 /// [`RECONNECT_TIMEOUT`].
-fn reconnect(target: &Target) -> Option<AnyConnection> {
-    target.reopen(RECONNECT_TIMEOUT)
+fn reconnect(target: &Target, set: &Migrations) -> Option<AnyConnection> {
+    target.reopen(RECONNECT_TIMEOUT, set)
 }
 
 /// A database subcommand's connection, runner and output.

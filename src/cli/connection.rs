@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::postgres;
 use crate::postgres::config::Host;
-use crate::{AnyConnection, Error, PgConnectOptions};
+use crate::{AnyConnection, Error, Migrations, PgConnectOptions};
 
 use super::Failure;
 
@@ -127,7 +127,10 @@ impl Target {
     /// `verify-full` without a CA) are usage errors; a connection that
     /// fails or times out is a database error naming the server and the
     /// sslmode.
-    pub(crate) fn open(&self, read_only: bool) -> Result<AnyConnection, Failure> {
+    /// PostgreSQL is reached with the client that suits `set`
+    /// ([`PgConnectOptions::connect_for`]: a `TokioClient` unless its code
+    /// migrations run on `postgres::Client` only).
+    pub(crate) fn open(&self, read_only: bool, set: &Migrations) -> Result<AnyConnection, Failure> {
         let failed = |e: &Error| {
             let message = format!("cannot connect to {}: {}", self.shown(), reason(e));
             match e {
@@ -136,10 +139,7 @@ impl Target {
             }
         };
         match self {
-            Target::Postgres { options, .. } => options
-                .connect()
-                .map(AnyConnection::Postgres)
-                .map_err(|e| failed(&e)),
+            Target::Postgres { options, .. } => options.connect_for(set).map_err(|e| failed(&e)),
             Target::Sqlite(url) if read_only => {
                 AnyConnection::open_read_only(url).map_err(|e| failed(&e))
             }
@@ -149,14 +149,14 @@ impl Target {
 
     /// One new connection for reading, waiting at most `wait` (or the
     /// connection's own timeout if shorter); `None` if there is none.
-    pub(crate) fn reopen(&self, wait: Duration) -> Option<AnyConnection> {
+    pub(crate) fn reopen(&self, wait: Duration, set: &Migrations) -> Option<AnyConnection> {
         match self {
             Target::Postgres { options, .. } => {
                 let wait = options.connect_timeout().map_or(wait, |t| t.min(wait));
                 let options = (**options).clone().with_connect_timeout(Some(wait));
-                options.connect().ok().map(AnyConnection::Postgres)
+                options.connect_for(set).ok()
             }
-            Target::Sqlite(_) => self.open(true).ok(),
+            Target::Sqlite(_) => self.open(true, set).ok(),
         }
     }
 }

@@ -70,6 +70,10 @@ impl From<Error> for Failure {
                 lost: Some((first, last)),
                 ..Failure::failed(e.to_string())
             },
+            Error::Stopped(_) => Failure {
+                code: super::interrupt::EXIT,
+                ..Failure::failed(format!("interrupted; {e}"))
+            },
             _ => Failure::failed(e.to_string()),
         };
         fields(&e)
@@ -162,7 +166,34 @@ fn fields(e: &Error) -> Vec<(&'static str, Value)> {
             "invalid_code",
             vec![("version", json!(version)), ("name", json!(name))],
         ),
-        Error::LockTimeout { .. } => ("lock_timeout", Vec::new()),
+        Error::LockTimeout { unanswered, .. } => {
+            ("lock_timeout", vec![("unanswered", json!(unanswered))])
+        }
+        Error::Stopped(s) => (
+            "stopped",
+            vec![
+                (
+                    "applied",
+                    json!(s
+                        .report()
+                        .applied()
+                        .iter()
+                        .map(|a| a.version())
+                        .collect::<Vec<_>>()),
+                ),
+                (
+                    "rolled_back",
+                    json!(s
+                        .report()
+                        .rolled_back()
+                        .iter()
+                        .map(|r| r.version())
+                        .collect::<Vec<_>>()),
+                ),
+                ("interrupted", json!(s.interrupted().map(|m| m.version()))),
+                ("left", json!(s.left())),
+            ],
+        ),
         Error::InvalidOption { .. } => ("invalid_option", Vec::new()),
         Error::UnexpectedTracking { .. } => ("unexpected_tracking", Vec::new()),
         Error::Database { .. } => ("database", vec![("code", code(e.code().as_ref()))]),

@@ -5,7 +5,9 @@
 //!
 //! Exit codes: 0 success; 1 a migration or database error (and `verify`
 //! finding a problem, `seed` with a failing file); 2 a usage, configuration
-//! or validation error (and `check` finding a problem).
+//! or validation error (and `check` finding a problem); 130 `up`, `down` or
+//! `redo` stopped by SIGINT or SIGTERM (the running statement cancelled on
+//! the server, what committed reported).
 
 mod args;
 mod commands;
@@ -14,6 +16,7 @@ mod connection;
 mod dry;
 mod failure;
 mod generate;
+mod interrupt;
 mod output;
 mod seed;
 mod status;

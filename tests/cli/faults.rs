@@ -6,8 +6,6 @@
 //! sleeps: `pg_terminate_backend` (the server stays up) or a stop of a
 //! throwaway cluster (the new connection fails).
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate::postgres::Client;
@@ -15,9 +13,6 @@ use migrate_testkit::Cluster;
 use serde_json::json;
 
 use crate::support::*;
-
-/// A bound only a hang would reach.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 #[test]
 fn a_terminated_session_is_read_again_on_a_new_connection() {
@@ -48,7 +43,10 @@ fn a_terminated_session_is_read_again_on_a_new_connection() {
         let mut watch = db.connect();
         let project = project(fixture);
         let (url, password) = secret_url(&db);
-        let child = up(project.path(), &url);
+        let child = spawn(
+            project.path(),
+            &["up", "--format", "json", "--database-url", &url],
+        );
         let pid = wait_for("a migration sleeps", || {
             applied(&mut watch, committed)?;
             sleeping(&mut watch)
@@ -78,7 +76,10 @@ fn without_a_new_connection_the_error_stays_as_it_was() {
     };
     let project = project("tests/fixtures/fault_pg_batch");
     let mut watch = cluster.connect().unwrap();
-    let child = up(project.path(), &cluster.url());
+    let child = spawn(
+        project.path(),
+        &["up", "--format", "json", "--database-url", &cluster.url()],
+    );
     wait_for("a migration sleeps", || {
         applied(&mut watch, 2)?;
         sleeping(&mut watch)
@@ -103,30 +104,6 @@ fn without_a_new_connection_the_error_stays_as_it_was() {
     assert!(!message.contains("now says"), "{message}");
 }
 
-/// Starts `migrate up --format json` on `url` in `dir`.
-fn up(dir: &Path, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_migrate"))
-        .current_dir(dir)
-        .args(["up", "--format", "json", "--database-url", url])
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the migrate binary")
-}
-
-/// Waits for the binary and collects what it printed.
-fn finish(child: Child) -> Run {
-    let output = child
-        .wait_with_output()
-        .expect("wait for the migrate binary");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 /// `Some` once the tracking table has `version` applied (committed).
 fn applied(watch: &mut Client, version: i64) -> Option<()> {
     let sql = "SELECT count(*) FROM migrate_history WHERE version = $1 AND status = 'applied'";
@@ -140,28 +117,4 @@ fn applied(watch: &mut Client, version: i64) -> Option<()> {
         0
     };
     (n == 1).then_some(())
-}
-
-/// Another session of the database sleeping in `pg_sleep`.
-fn sleeping(watch: &mut Client) -> Option<i32> {
-    let rows = watch
-        .query(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND wait_event = 'PgSleep'",
-            &[],
-        )
-        .unwrap();
-    rows.first().map(|r| r.get(0))
-}
-
-/// Polls until `found` returns a value, failing after [`DEADLINE`].
-fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = found() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }

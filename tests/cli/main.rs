@@ -9,6 +9,7 @@ mod dry_run;
 mod embedded;
 mod faults;
 mod generate;
+mod interrupt;
 mod lifecycle;
 mod messages;
 mod pipe;

@@ -4,7 +4,11 @@
 //! reachable).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A bound only a hang would reach.
+pub const DEADLINE: Duration = Duration::from_secs(120);
 
 /// What a run of the binary printed and returned.
 pub struct Run {
@@ -165,5 +169,53 @@ impl EngineDb {
                 .execute_batch(sql)
                 .unwrap(),
         }
+    }
+}
+
+/// Starts the binary with `args` in `dir`, its output piped.
+pub fn spawn(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the migrate binary")
+}
+
+/// Waits for the binary and collects what it printed.
+pub fn finish(child: Child) -> Run {
+    let output = child
+        .wait_with_output()
+        .expect("wait for the migrate binary");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Another session of the database sleeping in `pg_sleep`.
+pub fn sleeping(watch: &mut migrate::postgres::Client) -> Option<i32> {
+    let rows = watch
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND wait_event = 'PgSleep'",
+            &[],
+        )
+        .unwrap();
+    rows.first().map(|r| r.get(0))
+}
+
+/// Polls until `found` returns a value, failing after [`DEADLINE`].
+pub fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -76,9 +76,8 @@ fn listed(versions: impl Iterator<Item = u64>) -> String {
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some(direction) = self.direction else {
-            return f.write_str(
-                "stopped on request while waiting for the migration lock: nothing was changed",
-            );
+            return f
+                .write_str("stopped while waiting for the migration lock: nothing was changed");
         };
         let (done, verb, not) = match direction {
             Direction::Up => (
@@ -93,9 +92,9 @@ impl fmt::Display for Stopped {
             ),
         };
         if done.is_empty() {
-            write!(f, "stopped on request: nothing was {verb}")?;
+            write!(f, "stopped: nothing was {verb}")?;
         } else {
-            write!(f, "stopped on request: {verb} {done}")?;
+            write!(f, "stopped: {verb} {done}")?;
         }
         if let Some(m) = &self.interrupted {
             if m.partial {

@@ -108,7 +108,7 @@ fn a_stop_ends_the_wait_for_the_lock(db: &Db) {
         assert_eq!(stopped.direction(), None);
         assert_eq!(
             stopped.to_string(),
-            "stopped on request while waiting for the migration lock: nothing was changed"
+            "stopped while waiting for the migration lock: nothing was changed"
         );
         assert_eq!(conn.snapshot(), before, "the waiter changed nothing");
     });

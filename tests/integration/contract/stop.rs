@@ -57,7 +57,7 @@ fn a_requested_stop_ends_the_run_between_migrations(db: &Db) {
     assert!(stopped.interrupted().is_none());
     let message = stopped.to_string();
     assert_eq!(
-        message, "stopped on request: applied 1; not applied: 2, 3",
+        message, "stopped: applied 1; not applied: 2, 3",
         "{message}"
     );
     assert_eq!(conn.versions(), [1]);

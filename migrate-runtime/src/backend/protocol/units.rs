@@ -11,7 +11,7 @@ use super::Session;
 use crate::backend::dialect::{EventRow, ForeignKeys, APPLIED_MS};
 use crate::backend::{DbFailure, Position};
 use crate::model::{Migration, Span};
-use crate::outcome::{Direction, Error, EventKind, MigrationFailure, Report};
+use crate::outcome::{Direction, Error, ErrorCode, EventKind, MigrationFailure, Report, SqlState};
 use crate::text::lexer;
 
 /// Replaying a failed migration to find its failing statement is skipped
@@ -368,16 +368,21 @@ impl Session<'_> {
             failed = i;
         }
         let u = &units[failed];
-        let mut found = (f, None);
-        found.1 = in_message(&found.0, u.sql, starts[failed]);
-        if found.1.is_none() && found.0.answered && started.elapsed() < REPLAY_LIMIT {
-            if let Some(replayed) = self.replay(u).await {
-                found = replayed;
+        let mut at = in_message(&f, u.sql, starts[failed]);
+        // A cancelled statement (a cancel request, a statement timeout) is
+        // not replayed: that would run it again after being told to stop,
+        // or until the same timeout.
+        let cancelled = f.code == Some(ErrorCode::SqlState(SqlState::QUERY_CANCELED));
+        if at.is_none() && f.answered && !cancelled && started.elapsed() < REPLAY_LIMIT {
+            // The replay's place is taken only for the same error: another
+            // one (the replay's own timeout) says nothing of the first.
+            if let Some((again, place)) = self.replay(u).await {
+                if again.code == f.code && again.message == f.message {
+                    at = place;
+                }
             }
         }
-        let error = self
-            .fail(&u.subject, found.0, found.1, After::Nothing)
-            .await;
+        let error = self.fail(&u.subject, f, at, After::Nothing).await;
         (durations, Some(error))
     }
 

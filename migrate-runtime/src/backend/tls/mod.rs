@@ -273,6 +273,34 @@ impl PgConnectOptions {
         Ok(crate::TokioClient::from_parts(runtime, client, connection))
     }
 
+    /// Connects with the client that suits `migrations`: a
+    /// [`TokioClient`](crate::TokioClient), whose waits for the server are
+    /// bounded by the runner's clock (a lock attempt the server does not
+    /// answer ends the wait), unless a code migration of the set has
+    /// PostgreSQL functions for `postgres::Client` only, which only the
+    /// sync client runs. What a tool that runs any set (the CLI) connects
+    /// with.
+    ///
+    /// # Errors
+    /// As [`PgConnectOptions::connect_tokio`].
+    #[cfg(feature = "tokio-postgres")]
+    pub fn connect_for(
+        &self,
+        migrations: &crate::Migrations,
+    ) -> Result<crate::AnyConnection, Error> {
+        use crate::model::CodeApi;
+        let sync_only = migrations
+            .iter()
+            .filter_map(|m| m.code())
+            .any(|code| code.runs_on(CodeApi::Postgres) && !code.runs_on(CodeApi::TokioPostgres));
+        if sync_only {
+            self.connect().map(crate::AnyConnection::Postgres)
+        } else {
+            self.connect_tokio()
+                .map(crate::AnyConnection::TokioPostgres)
+        }
+    }
+
     /// libpq's way to a connection, whatever the client: the first mode
     /// the sslmode asks for, and its fallback when the server refused it
     /// (`prefer` retries in plain text when the server refused the TLS

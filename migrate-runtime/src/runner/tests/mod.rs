@@ -15,6 +15,8 @@ use crate::model::{CodeApi, Engine, Migration, MigrationState, Migrations};
 use crate::outcome::{Error, ErrorCode, SqlState};
 use crate::text::checksum::{checksum, set_digest};
 
+mod failures;
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -168,50 +170,6 @@ fn a_fresh_apply_on_postgres_sends_every_migration_in_one_message() {
     assert!(
         then.contains(&format!("COMMENT ON TABLE ' || E'\"migrate_history\"' || ' IS ' || quote_nullable(E'{DIGEST_PREFIX}{}')", set.digest)),
         "{then}"
-    );
-}
-
-#[test]
-fn a_failing_batch_names_the_migration_at_the_error_position_and_what_committed() {
-    let set = set_of(3, &[]);
-    let mut db = empty_pg(
-        |sql| {
-            // The error points into migration 2's statement: `t2` on line 2.
-            let at = sql.find("CREATE TABLE t2").unwrap() + "CREATE TABLE ".len();
-            let position = Position::Char(sql[..at].chars().count() + 1);
-            let message = "relation \"t2\" already exists";
-            Err(server_error(message, "42P07", Some(position)))
-        },
-        |sql| {
-            if sql.starts_with("SELECT version, execution_ms") {
-                Ok(vec![row("version", &[Some("1"), Some("4")])])
-            } else {
-                Ok(Vec::new())
-            }
-        },
-    );
-    let err = set.run(&mut db).unwrap_err();
-    let f = err.migration_failure().expect("a migration failure");
-    assert_eq!(
-        (f.version(), f.line(), f.column()),
-        (2, Some(2), Some(14)),
-        "{err}"
-    );
-    assert_eq!(f.file(), "migrations/0002_t2.up.sql");
-    assert_eq!(f.code(), Some(&ErrorCode::SqlState(SqlState::new("42P07"))));
-    let before: Vec<u64> = f.report().applied().iter().map(|a| a.version()).collect();
-    assert_eq!(before, [1], "migration 1 committed before the failure");
-    let scripts = db.scripts();
-    assert!(scripts.iter().any(|s| s == "ROLLBACK"));
-    assert!(scripts
-        .iter()
-        .any(|s| s.contains("'failure'") && s.contains("VALUES (2,")));
-    let Some(Call::Unlock(then)) = db.calls().last().cloned() else {
-        panic!("the lock is released last");
-    };
-    assert!(
-        !then.contains(DIGEST_PREFIX),
-        "a failed run caches no digest: {then}"
     );
 }
 
