@@ -35,9 +35,11 @@ pub use any::AnyConnection;
 pub(crate) use block::block_on;
 #[cfg(feature = "tokio-postgres")]
 pub(crate) use driver::guard_async;
+#[cfg(any(feature = "postgres", feature = "sqlite", test))]
+pub(crate) use driver::LockAnswer;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use driver::{guard, Fut};
-pub(crate) use driver::{Canceller, CodeCall, DbFailure, Driver, LockAnswer, Position, Row};
+pub(crate) use driver::{Canceller, CodeCall, DbFailure, Driver, Position, Row};
 #[cfg(feature = "postgres")]
 pub use tls::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(feature = "tokio-postgres")]

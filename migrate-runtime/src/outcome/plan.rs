@@ -16,6 +16,17 @@ pub enum Direction {
     Down,
 }
 
+impl Direction {
+    /// `up` or `down`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
 /// What a run would do. Made by [`Runner::plan`](crate::Runner::plan).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::check::{batch_len, check_code, warn_all};
 use super::lock::{acquire, hold, State};
 use super::stop::{interrupted, stopped};
+use super::trace::MigrationSpan;
 use super::Runner;
 use crate::backend::protocol::{Cache, Session, Step};
 use crate::backend::Driver;
@@ -119,10 +120,23 @@ impl Runner<'_> {
             );
             let watchdog = Watchdog::start(observer, self.slow_threshold, span);
             let running = self.stop.as_ref().map(|stop| stop.running(s.canceller()));
-            let outcome = s.apply(&batch).await;
+            let spans: Vec<MigrationSpan> = batch
+                .iter()
+                .map(|b| {
+                    MigrationSpan::start(b.migration.version(), b.migration.name(), Direction::Up)
+                })
+                .collect();
+            let outcome = match &spans[..] {
+                [alone] => alone.around(s.apply(&batch)).await,
+                _ => s.apply(&batch).await,
+            };
             drop((running, watchdog));
             let done = outcome.durations.len();
+            let mut spans = spans.into_iter();
             for (step, duration) in batch.iter().zip(outcome.durations) {
+                if let Some(span) = spans.next() {
+                    span.done(duration);
+                }
                 let m = step.migration;
                 let (version, name) = (m.version(), m.name().to_owned());
                 emit(
@@ -143,6 +157,10 @@ impl Runner<'_> {
             }
             rest = &rest[done..];
             let Some(e) = outcome.error else { continue };
+            if let Some(span) = spans.next() {
+                span.failed(&e);
+            }
+            spans.for_each(MigrationSpan::not_run);
             if let Some(m) = batch.get(done) {
                 let (version, error) = (m.migration.version(), e.to_string());
                 emit(observer, &Progress::Failed { version, error });

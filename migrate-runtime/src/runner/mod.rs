@@ -31,7 +31,11 @@ macro_rules! operations {
                     db: &mut D
                     $(, $arg: $ty)*
                 ) -> Result<$out, $crate::Error> {
-                    $crate::backend::block_on(self.$body(&mut *db.driver() $(, $arg)*))
+                    $crate::backend::block_on($crate::runner::trace::operation(
+                        stringify!($sync),
+                        &self.table,
+                        self.$body(&mut *db.driver() $(, $arg)*),
+                    ))
                 }
 
                 #[doc = concat!(
@@ -48,7 +52,12 @@ macro_rules! operations {
                     db: &mut D
                     $(, $arg: $ty)*
                 ) -> Result<$out, $crate::Error> {
-                    self.$body(&mut *db.async_driver() $(, $arg)*).await
+                    $crate::runner::trace::operation(
+                        stringify!($sync),
+                        &self.table,
+                        self.$body(&mut *db.async_driver() $(, $arg)*),
+                    )
+                    .await
                 }
             )+
         }
@@ -66,6 +75,7 @@ mod seed;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 pub use admin::Resolution;
 pub use rollback::Rollback;

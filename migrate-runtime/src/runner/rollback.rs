@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::lock::locked;
 use super::stop::{interrupted, stopped};
+use super::trace::MigrationSpan;
 use super::Runner;
 use crate::backend::protocol::{Revert, Session};
 use crate::backend::Driver;
@@ -167,8 +168,13 @@ impl Runner<'_> {
                     code: d.code,
                 };
                 let running = self.stop.as_ref().map(|stop| stop.running(s.canceller()));
-                let reverted = s.revert(&revert).await;
+                let span = MigrationSpan::start(row.version, &row.name, Direction::Down);
+                let reverted = span.around(s.revert(&revert)).await;
                 drop(running);
+                match &reverted {
+                    Ok(()) => span.done(began.elapsed()),
+                    Err(e) => span.failed(e),
+                }
                 if let Err(e) = reverted {
                     let remaining = &rows[..rows.len() - report.rolled_back.len()];
                     report.version = remaining.last().map(|r| r.row.version);

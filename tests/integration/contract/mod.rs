@@ -57,6 +57,10 @@
 //! The lock (`lock`): a runner that cannot get it within `lock_wait` fails
 //! with `LockTimeout`, changing nothing, while the holder finishes.
 //!
+//! Spans (`spans`, feature `tracing`): a `migrate` span per operation
+//! with its outcome, a `migrate.migration` span per migration inside it
+//! (version, name, direction, duration, outcome).
+//!
 //! Stopping (`stop`): a requested stop ends the run between migrations
 //! (what ran is applied, the rest is pending and applies next time) and
 //! a runner's wait for the lock; a cancel interrupts the running
@@ -148,4 +152,6 @@ mod no_transaction;
 mod refusals;
 mod rollback;
 mod seeds;
+#[cfg(feature = "tracing")]
+mod spans;
 mod stop;
