@@ -14,7 +14,7 @@ mod async_code;
 #[cfg(all(feature = "deadpool-postgres", feature = "bb8"))]
 mod async_pools;
 #[cfg(feature = "tokio-postgres")]
-mod async_stall;
+mod async_stops;
 #[cfg(feature = "tokio-postgres")]
 mod async_support;
 mod concurrency;

@@ -150,6 +150,15 @@ pub trait Driver: Send {
         CodeApi::sync(self.engine())
     }
 
+    /// What undoes the session's set-up for the writes (`end_writes`
+    /// without a digest), should the driver be dropped while it holds the
+    /// lock: an async operation's future dropped mid-run (a timeout, a
+    /// `select!`). A driver that can send without waiting then sends a
+    /// `ROLLBACK`, the lock's release and this, each in a message of its
+    /// own, behind what is in flight; a sync driver is never dropped
+    /// mid-run and ignores it.
+    fn cleanup_if_abandoned(&mut self, _sql: String) {}
+
     /// How to cancel, from another thread, the statement this connection
     /// runs; `None` where there is no way.
     fn canceller(&self) -> Option<Canceller> {

@@ -277,6 +277,8 @@ impl<'s> Session<'s> {
     pub(crate) async fn begin_writes(&mut self) -> Result<(), Error> {
         let sql = self.sql.begin_writes();
         self.db
+            .cleanup_if_abandoned(self.sql.end_writes(None, true));
+        self.db
             .run(&sql)
             .await
             .map_err(self.db_error("creating the tracking tables"))?;

@@ -137,7 +137,7 @@ impl Sealed for TokioClient {
         let client = client.as_mut().expect("the client is there until dropped");
         Box::new(Blocking {
             runtime,
-            inner: TokioPg { client },
+            inner: TokioPg::new(client),
         })
     }
 }
@@ -185,6 +185,10 @@ impl Driver for Blocking<'_> {
 
     fn code_api(&self) -> CodeApi {
         self.inner.code_api()
+    }
+
+    fn cleanup_if_abandoned(&mut self, sql: String) {
+        self.inner.cleanup_if_abandoned(sql);
     }
 
     fn canceller(&self) -> Option<crate::backend::Canceller> {

@@ -37,13 +37,45 @@ impl AsyncDatabase for Client {}
 
 impl AsyncSealed for Client {
     fn async_driver(&mut self) -> Box<dyn Driver + '_> {
-        Box::new(TokioPg { client: self })
+        Box::new(TokioPg::new(self))
     }
 }
 
 /// The driver over a client, its futures awaiting the client.
 pub(super) struct TokioPg<'a> {
-    pub(super) client: &'a mut Client,
+    client: &'a mut Client,
+    /// The lock this session holds, if any.
+    held: Option<i64>,
+    /// What undoes the session's set-up for the writes.
+    cleanup: String,
+}
+
+impl<'a> TokioPg<'a> {
+    pub(super) fn new(client: &'a mut Client) -> Self {
+        TokioPg {
+            client,
+            held: None,
+            cleanup: String::new(),
+        }
+    }
+}
+
+/// Dropped while holding the lock, the operation's future was dropped
+/// mid-run: what it sent runs to its end on the server, and the session
+/// (a pool's, that lives on) must not keep the lock, the writing flag and
+/// the bookkeeping statement. Each goes in a message of its own, queued
+/// behind what is in flight without waiting (see [`queue`]): a `ROLLBACK`
+/// of a transaction left open, the release, the clean-up.
+impl Drop for TokioPg<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.held.take() {
+            queue(self.client, "ROLLBACK");
+            queue(self.client, &unlock_sql(key));
+            if !self.cleanup.is_empty() {
+                queue(self.client, &self.cleanup);
+            }
+        }
+    }
 }
 
 impl Driver for TokioPg<'_> {
@@ -71,19 +103,28 @@ impl Driver for TokioPg<'_> {
             let sql = try_lock_sql(key, then);
             let answer = tokio::time::timeout(within, self.client.simple_query(&sql)).await;
             let Ok(answer) = answer else {
-                release_behind(self.client, key);
+                // The attempt may take the lock when the server runs it:
+                // release it behind the attempt, so that the session does
+                // not keep a lock no runner knows it holds (another runner
+                // would wait for it as long as the connection lives).
+                queue(self.client, &unlock_sql(key));
                 return Ok(None);
             };
             let rows = answer.map(rows).map_err(|e| {
                 failure(e).into_error(Engine::Postgres, "taking the migration lock")
             })?;
-            Ok(Some(lock_taken(rows)))
+            let (got, rows) = lock_taken(rows);
+            if got {
+                self.held = Some(key);
+            }
+            Ok(Some((got, rows)))
         })
     }
 
     fn unlock<'a>(&'a mut self, key: i64, then: &'a str) -> Fut<'a, Result<(), Error>> {
         Box::pin(async move {
             let unlock = unlock_sql(key);
+            self.held = None;
             let done = self
                 .client
                 .batch_execute(&format!("{then}\n{unlock}"))
@@ -114,6 +155,10 @@ impl Driver for TokioPg<'_> {
         CodeApi::TokioPostgres
     }
 
+    fn cleanup_if_abandoned(&mut self, sql: String) {
+        self.cleanup = sql;
+    }
+
     fn canceller(&self) -> Option<super::Canceller> {
         Some(super::cancel::tokio_postgres(self.client.cancel_token()))
     }
@@ -123,15 +168,11 @@ impl Driver for TokioPg<'_> {
     }
 }
 
-/// After an attempt at the lock went unanswered: queues the lock's release
-/// behind it, without waiting, so that if the server runs the attempt
-/// later and grants it, the session does not keep a lock that no runner
-/// knows it holds (another runner would wait for it as long as the
-/// connection lives, in a pool for ever). tokio-postgres hands a query's
-/// message to its connection on the query future's first poll, before it
-/// awaits the answer, which the connection then reads and drops; releasing
-/// a lock the session does not hold only makes the server warn.
-fn release_behind(client: &Client, key: i64) {
-    let unlock = unlock_sql(key);
-    let _ = client.batch_execute(&unlock).now_or_never();
+/// Sends `sql` in a message of its own, behind what is in flight, without
+/// waiting for it: tokio-postgres hands a query's message to its
+/// connection on the query future's first poll, before it awaits the
+/// answer, which the connection then reads and drops. (Releasing a lock
+/// the session does not hold only makes the server warn.)
+fn queue(client: &Client, sql: &str) {
+    let _ = client.batch_execute(sql).now_or_never();
 }

@@ -1,7 +1,9 @@
 //! A server that stops answering while a runner waits for the migration
 //! lock: the async driver's wait ends on the runner's own clock, and an
 //! attempt the server runs later cannot leave its session holding the lock.
-//! A stop cancelled from a task of the runtime the run awaits on.
+//! A stop cancelled from a task of the runtime the run awaits on. A run
+//! whose future is dropped mid-run (a timeout) leaves the session clean
+//! once what it sent has run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -216,4 +218,55 @@ async fn a_cancel_from_a_task_interrupts_run_async() {
         ["1"]
     );
     assert!(!exists(&client, "endless_table").await);
+}
+
+/// `tokio::time::timeout` around `run_async`: the future is dropped while
+/// its message (three migrations, sleeping 1 s and 2 s) runs. What it sent
+/// runs to its end on the server; then the session releases the lock and
+/// undoes its set-up, so that the same (pooled) client migrates again and
+/// no other runner waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_dropped_mid_batch_leaves_its_session_clean() {
+    let Some(db) = AsyncPgDb::create("async_dropped") else {
+        return;
+    };
+    let mut client = db.connect().await;
+    let pid = column(&client, "SELECT pg_backend_pid()").await.remove(0);
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(500),
+        FAULT_PG_BATCH.run_async(&mut client),
+    )
+    .await;
+    assert!(dropped.is_err(), "the run was still going: {dropped:?}");
+    let observer = db.connect().await;
+    let idle = format!("SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = {pid}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = column(&observer, &idle).await.join("");
+        if seen.starts_with("idle ") && seen.contains("DEALLOCATE") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the session was not cleaned up: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let held = format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid}");
+    assert_eq!(count(&observer, &held).await, 0, "the lock is released");
+    // The message ran to its end: each migration committed once.
+    assert_eq!(applies(&observer).await, ["1:1", "2:1", "3:1"]);
+    // Another runner gets the lock at once, and the same client runs again.
+    let mut other = db.connect().await;
+    let report = FAULT_PG_BATCH
+        .runner()
+        .lock_wait(Duration::from_secs(2))
+        .run_async(&mut other)
+        .await
+        .unwrap();
+    assert!(report.is_up_to_date());
+    let again = FAULT_PG_BATCH.run_async(&mut client).await.unwrap();
+    assert!(again.is_up_to_date());
+    let writing = column(&client, "SELECT current_setting('migrate.writing', true)").await;
+    assert_ne!(writing, ["on"], "the writing flag is reset");
 }
