@@ -12,7 +12,9 @@
 //! `BIND` sets the address (default `127.0.0.1:3000`). `GET /health`
 //! answers 200 with the schema's version when every migration is applied
 //! and nothing is wrong, else 503 saying why: a readiness probe that
-//! reads the tracking table through the same pool.
+//! reads the tracking table through the same pool. Ctrl-C during the boot
+//! migration cancels its running statement (the run then says what
+//! committed); afterwards it shuts the server down gracefully.
 
 use std::error::Error;
 
@@ -30,11 +32,21 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set")?;
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let pool = pool(&url)?;
-    let report = migrate(&pool).await?;
+    let stop = migrate::Stop::new();
+    let interrupted = stop.clone();
+    let ctrl_c = tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        interrupted.cancel();
+    });
+    let report = migrate(&pool, &stop).await?;
     println!("{report}");
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(pool)).await?;
+    axum::serve(listener, app(pool))
+        .with_graceful_shutdown(async move {
+            let _ = ctrl_c.await;
+        })
+        .await?;
     Ok(())
 }
 
@@ -48,10 +60,18 @@ pub fn pool(url: &str) -> Result<Pool, Box<dyn Error + Send + Sync>> {
 
 /// Applies the pending migrations on a client of the pool, as it comes
 /// from it: one round trip when there is nothing to do, and replicas
-/// booting together wait for each other's lock without blocking.
-pub async fn migrate(pool: &Pool) -> Result<migrate::Report, Box<dyn Error + Send + Sync>> {
+/// booting together wait for each other's lock without blocking. `stop`
+/// cancelled ends the run: `Error::Stopped` says what committed.
+pub async fn migrate(
+    pool: &Pool,
+    stop: &migrate::Stop,
+) -> Result<migrate::Report, Box<dyn Error + Send + Sync>> {
     let mut client = pool.get().await?;
-    Ok(MIGRATIONS.run_async(&mut client).await?)
+    Ok(MIGRATIONS
+        .runner()
+        .stop_on(stop)
+        .run_async(&mut client)
+        .await?)
 }
 
 /// The routes.

@@ -125,7 +125,9 @@ async fn the_axum_service_example_migrates_at_boot_then_answers() {
         "{answer}"
     );
 
-    let report = axum_service::migrate(&pool).await.unwrap();
+    let report = axum_service::migrate(&pool, &migrate::Stop::new())
+        .await
+        .unwrap();
     assert_eq!(report.applied().len(), EXAMPLE.iter().count());
     let answer = get_health(addr).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -134,6 +136,9 @@ async fn the_axum_service_example_migrates_at_boot_then_answers() {
         "{answer}"
     );
     // The next boot is a no-op.
-    assert!(axum_service::migrate(&pool).await.unwrap().is_up_to_date());
+    assert!(axum_service::migrate(&pool, &migrate::Stop::new())
+        .await
+        .unwrap()
+        .is_up_to_date());
     server.abort();
 }
