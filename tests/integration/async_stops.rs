@@ -33,6 +33,21 @@ fn holding(entered: &Arc<Notify>, release: &Arc<Notify>) -> Migrations {
     .expect("the code migration registers")
 }
 
+/// Waits until the session `pid` is idle after a query containing
+/// `last` (what was queued behind its work ran), failing after 20 s.
+async fn idle_after(observer: &migrate::tokio_postgres::Client, pid: &str, last: &str) {
+    let sql = format!("SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = {pid}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = column(observer, &sql).await.join("");
+        if seen.starts_with("idle ") && seen.contains(last) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no `{last}` ran: {seen}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_server_cannot_hold_an_async_runner_past_its_lock_wait() {
     let Some(db) = AsyncPgDb::create("async_stall") else {
@@ -85,19 +100,7 @@ async fn a_stalled_server_cannot_hold_an_async_runner_past_its_lock_wait() {
     assert_eq!(applied(&holder.await.unwrap().unwrap()), [1, 2]);
     proxy.thaw();
     let observer = db.connect().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let last = format!("SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = {pid}");
-    loop {
-        let seen = column(&observer, &last).await.join("");
-        if seen.starts_with("idle ") && seen.contains("pg_advisory_unlock") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the queued release never ran: {seen}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    idle_after(&observer, &pid, "pg_advisory_unlock").await;
     let held = format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid}");
     assert_eq!(
         count(&observer, &held).await,
@@ -239,19 +242,7 @@ async fn a_run_dropped_mid_batch_leaves_its_session_clean() {
     .await;
     assert!(dropped.is_err(), "the run was still going: {dropped:?}");
     let observer = db.connect().await;
-    let idle = format!("SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = {pid}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let seen = column(&observer, &idle).await.join("");
-        if seen.starts_with("idle ") && seen.contains("DEALLOCATE") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the session was not cleaned up: {seen}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    idle_after(&observer, &pid, "DEALLOCATE").await;
     let held = format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid}");
     assert_eq!(count(&observer, &held).await, 0, "the lock is released");
     // The message ran to its end: each migration committed once.

@@ -194,25 +194,26 @@ fn refusals_come_before_the_lock() {
     assert!(!db.calls().contains(&Call::TryLock), "{:?}", db.calls());
 }
 
-#[test]
-fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
-    let set = set_of(2, &[]);
+/// A PostgreSQL double where another runner holds the lock: the cached
+/// digest is void for the first `void` reads, then shows `set` applied;
+/// and how many reads there were.
+fn waiting(set: &Migrations, void: usize) -> (Double, Arc<AtomicUsize>) {
     let digest = set.digest.to_string();
     let reads = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&reads);
-    let mut db = Double::new(Engine::Postgres, move |sql| {
+    let db = Double::new(Engine::Postgres, move |sql| {
         if is_digest_read(sql) {
-            // Void at first; the other runner's digest on the second read.
-            let stored = (seen.fetch_add(1, Ordering::SeqCst) > 0).then_some(digest.as_str());
+            let stored = (seen.fetch_add(1, Ordering::SeqCst) >= void).then_some(digest.as_str());
             return cached(true, stored);
         }
         Ok(Vec::new())
     });
-    db.locks = vec![Some(false), Some(false)];
-    let report = set.run(&mut db).unwrap();
-    assert!(report.is_up_to_date());
+    (db, reads)
+}
+
+/// Asserts the runner never held the lock nor wrote.
+fn never_held(db: &Double) {
     let calls = db.calls();
-    assert_eq!(calls.iter().filter(|c| **c == Call::TryLock).count(), 1);
     assert!(
         !calls.iter().any(|c| matches!(c, Call::Unlock(_))),
         "never held: {calls:?}"
@@ -220,41 +221,41 @@ fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
     assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
 }
 
+fn lock_attempts(db: &Double) -> usize {
+    db.calls().iter().filter(|c| **c == Call::TryLock).count()
+}
+
+#[test]
+fn a_waiting_runner_leaves_once_the_digest_shows_its_set_applied() {
+    let set = set_of(2, &[]);
+    // Void at first; the other runner's digest on the second read.
+    let (mut db, _) = waiting(&set, 1);
+    db.locks = vec![Some(false), Some(false)];
+    let report = set.run(&mut db).unwrap();
+    assert!(report.is_up_to_date());
+    assert_eq!(lock_attempts(&db), 1);
+    never_held(&db);
+}
+
 #[test]
 fn a_waiting_runner_reads_the_digest_in_its_lock_attempts_message() {
     let set = set_of(2, &[]);
-    let digest = set.digest.to_string();
-    let reads = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&reads);
-    let mut db = Double::new(Engine::Postgres, move |sql| {
-        if is_digest_read(sql) {
-            // Void for the no-op probe and two polls, then the other
-            // runner's digest.
-            let stored = (seen.fetch_add(1, Ordering::SeqCst) >= 3).then_some(digest.as_str());
-            return cached(true, stored);
-        }
-        Ok(Vec::new())
-    });
+    // Void for the no-op probe and two polls, then the other runner's.
+    let (mut db, reads) = waiting(&set, 3);
     db.locks = vec![Some(false); 10];
     assert!(set.runner().run(&mut db).unwrap().is_up_to_date());
     // One read before the lock (the no-op probe, a message of its own);
     // while waiting, each poll is one message: the attempt and the probe.
     let alone = db.scripts().iter().filter(|s| is_digest_read(s)).count();
     assert_eq!(alone, 1, "{:?}", db.calls());
-    let polls = db.calls().iter().filter(|c| **c == Call::TryLock).count();
-    assert_eq!(polls, 3);
+    assert_eq!(lock_attempts(&db), 3);
     assert_eq!(reads.load(Ordering::SeqCst), 4);
 }
 
 #[test]
 fn an_unanswered_lock_attempt_ends_the_wait_changing_nothing() {
     let set = set_of(2, &[]);
-    let mut db = Double::new(Engine::Postgres, |sql| {
-        if is_digest_read(sql) {
-            return cached(true, None);
-        }
-        Ok(Vec::new())
-    });
+    let (mut db, _) = waiting(&set, usize::MAX);
     db.locks = vec![Some(false), None];
     let err = set.runner().run(&mut db).unwrap_err();
     assert!(
@@ -268,13 +269,8 @@ fn an_unanswered_lock_attempt_ends_the_wait_changing_nothing() {
         "{err}"
     );
     assert!(err.to_string().contains("did not answer"), "{err}");
-    let calls = db.calls();
-    assert_eq!(calls.iter().filter(|c| **c == Call::TryLock).count(), 2);
-    assert!(
-        !calls.iter().any(|c| matches!(c, Call::Unlock(_))),
-        "{calls:?}"
-    );
-    assert!(!db.scripts().iter().any(|s| s.contains("CREATE TABLE")));
+    assert_eq!(lock_attempts(&db), 2);
+    never_held(&db);
 }
 
 #[test]
