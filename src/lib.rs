@@ -40,12 +40,12 @@ pub use migrate_runtime::AnyConnection;
 #[allow(deprecated)]
 pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
 pub use migrate_runtime::{
-    AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction, DownSource,
-    DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Migration, MigrationFailure,
-    MigrationState, Migrations, PendingMigration, Plan, PlannedStep, Policy, Problem, Progress,
-    Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError, Seed, SeedOutcome,
-    SeedReport, SeededFile, SqlState, Status, Stop, Stopped, Warning, DEFAULT_LOCK_WAIT,
-    DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    scan, scan_with, AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction,
+    DownSource, DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Layout,
+    Migration, MigrationFailure, MigrationState, Migrations, PendingMigration, Plan, PlannedStep,
+    Policy, Problem, Progress, Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError,
+    ScannedSet, Seed, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Stop, Stopped,
+    UnknownLayout, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 
 #[cfg(feature = "cli")]

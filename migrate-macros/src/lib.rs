@@ -23,11 +23,16 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
-use syn::{parse_macro_input, LitStr};
+use syn::parse::{Parse, ParseStream};
+use syn::{parse_macro_input, Ident, LitStr, Token};
 
 /// Embeds and checks a migrations folder at build time.
 ///
-/// The path is relative to the directory of the crate's `Cargo.toml`. Every
+/// The path is relative to the directory of the crate's `Cargo.toml`. The
+/// folder's layout is told from its files (migrate's pairs, or diesel's,
+/// sqlx's, dbmate's, goose's, refinery's, yoyo's folders); where two
+/// layouts look alike, say which: `embed_migrations!("migrations", layout =
+/// "golang-migrate")` (see `migrate::Layout` for the names). Every
 /// file is read and validated (numbering, up/down pairs, names, UTF-8,
 /// directives, SQL literals); any problem fails the build with the file,
 /// the line and the rule. Editing a file rebuilds the crate; for a newly
@@ -41,8 +46,8 @@ use syn::{parse_macro_input, LitStr};
 /// ```
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
-    let lit = parse_macro_input!(input as LitStr);
-    expand(&lit)
+    let Args { lit, layout } = parse_macro_input!(input as Args);
+    expand(&lit, layout)
         .unwrap_or_else(|e| {
             // Several `compile_error!`s are not an expression: wrap them in a
             // block that still has the right type, so that each problem is
@@ -54,10 +59,42 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         .into()
 }
 
-fn expand(lit: &LitStr) -> syn::Result<TokenStream2> {
+/// The macro's arguments: the folder, and optionally `layout = "…"`.
+struct Args {
+    lit: LitStr,
+    layout: Option<migrate_runtime::Layout>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let lit: LitStr = input.parse()?;
+        let mut layout = None;
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "layout" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown argument `{key}`: the one argument after the folder is `layout = \"…\"`"),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let value: LitStr = input.parse()?;
+            layout = Some(
+                value
+                    .value()
+                    .parse()
+                    .map_err(|e| syn::Error::new(value.span(), e))?,
+            );
+            input.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Args { lit, layout })
+    }
+}
+
+fn expand(lit: &LitStr, layout: Option<migrate_runtime::Layout>) -> syn::Result<TokenStream2> {
     let base = manifest_dir(lit)?;
     let dir = base.join(lit.value());
-    let set = migrate_runtime::scan(&dir).map_err(|e| {
+    let set = migrate_runtime::scan_with(&dir, layout).map_err(|e| {
         e.problems()
             .iter()
             .map(|p| syn::Error::new(lit.span(), p.display_relative_to(&base)))

@@ -47,7 +47,10 @@ pub use backend::{AsyncDatabase, TokioClient};
 pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 #[cfg(feature = "tokio-postgres")]
 pub use model::CodeFuture;
-pub use model::{CodeError, CodeMigration, Engine, Migration, MigrationState, Migrations, Seed};
+pub use model::{
+    CodeError, CodeMigration, Engine, Foreign, Migration, MigrationState, Migrations, Seed,
+    UnknownForeign,
+};
 #[cfg(feature = "runner")]
 pub use outcome::{
     AppliedEntry, AppliedMigration, Direction, DownSource, DriverError, Error, ErrorCode, Event,
@@ -62,7 +65,7 @@ pub use runner::{
     Policy, Resolution, Rollback, Runner, Stop, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
     DEFAULT_TABLE,
 };
-pub use scan::{scan, Problem, Rule, ScanError, ScannedSet};
+pub use scan::{scan, scan_with, Layout, Problem, Rule, ScanError, ScannedSet, UnknownLayout};
 pub use text::checksum::checksum;
 pub use text::duration::parse_duration;
 

@@ -21,6 +21,11 @@ pub(crate) struct Standalone {
     /// The migrations folder [default: `migrations`, or the config's]
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// The folder's layout: native, sections (dbmate, goose), diesel, sqlx,
+    /// golang-migrate, refinery (flyway), yoyo, versions-rollbacks
+    /// [default: the config's, else told from the files]
+    #[arg(long, global = true, value_name = "LAYOUT")]
+    pub(crate) layout: Option<migrate_runtime::Layout>,
     #[command(subcommand)]
     pub(crate) command: StandaloneCommand,
 }

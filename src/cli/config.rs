@@ -21,6 +21,7 @@ struct Settings {
     statement_timeout: Option<String>,
     connect_timeout: Option<String>,
     protected: Option<bool>,
+    layout: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +51,8 @@ pub(crate) struct Config {
     /// there waits indefinitely).
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) protected: bool,
+    /// The folder's layout, when the file declares it.
+    pub(crate) layout: Option<migrate_runtime::Layout>,
 }
 
 /// Reads `.env` (without overriding the environment) and the config file:
@@ -110,6 +113,19 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
         statement_timeout: duration("statement_timeout", settings.statement_timeout)?,
         connect_timeout: duration("connect_timeout", settings.connect_timeout)?,
         protected: settings.protected.unwrap_or(false),
+        layout: settings
+            .layout
+            .map(|l| {
+                l.parse().map_err(|e: migrate_runtime::UnknownLayout| {
+                    Failure::usage(format!(
+                        "{}: layout: {e}",
+                        at(section_name.as_deref(), "layout")
+                    ))
+                    .with("kind", "config")
+                    .with("key", "layout")
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -149,6 +165,7 @@ fn choose(
                 statement_timeout: s.statement_timeout.or(settings.statement_timeout),
                 connect_timeout: s.connect_timeout.or(settings.connect_timeout),
                 protected: s.protected.or(settings.protected),
+                layout: s.layout.or(settings.layout),
             };
         }
     }

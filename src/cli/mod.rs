@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::Migrations;
+use crate::{Layout, Migrations};
 
 pub use args::MigrateArgs;
 
@@ -123,6 +123,7 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
         .clone()
         .or_else(|| config.migrations.clone())
         .unwrap_or_else(|| PathBuf::from("migrations"));
+    let layout = cli.layout.or(config.layout);
     match &cli.command {
         StandaloneCommand::New(new) => {
             let files = generate::new_migration(&dir, &new.description, &new.template)
@@ -134,11 +135,11 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             out.document(&serde_json::json!({ "created": shown }));
             Ok(0)
         }
-        StandaloneCommand::Check => check(&dir, out),
+        StandaloneCommand::Check => check(&dir, layout, out),
         // Written by `main`, before the config is read.
         StandaloneCommand::Completions { .. } => Ok(0),
         StandaloneCommand::Db(command) => {
-            let set = scan(&dir, out)?;
+            let set = scan(&dir, layout, out)?;
             commands::run(&set, command, &cli.global, &config, out)
         }
     }
@@ -159,38 +160,59 @@ fn seed_hint(mut f: Failure, seeding: bool, env: Option<&str>) -> Failure {
 }
 
 /// Scans the folder, printing every problem.
-fn scan(dir: &std::path::Path, out: &Out) -> Result<Migrations, Failure> {
-    Migrations::from_dir(dir).map_err(|e| {
-        let problems: Vec<String> = e.problems().iter().map(ToString::to_string).collect();
-        out.document(&serde_json::json!({ "ok": false, "problems": problems }));
-        for p in &problems {
-            out.note(p);
-        }
-        Failure {
-            documented: true,
-            ..Failure::usage(format!(
-                "{} problem(s) in {}",
-                problems.len(),
-                dir.display()
-            ))
-        }
-    })
+fn scan(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<Migrations, Failure> {
+    Migrations::from_dir_with(dir, layout).map_err(|e| problems(dir, &e, out))
 }
 
-fn check(dir: &std::path::Path, out: &Out) -> Result<u8, Failure> {
-    let set = scan(dir, out)?;
-    let seeds: usize = set.seed_envs().iter().map(|e| set.seeds(e).count()).sum();
+/// A scan's problems, printed; the failure.
+fn problems(dir: &std::path::Path, e: &migrate_runtime::ScanError, out: &Out) -> Failure {
+    let problems: Vec<String> = e.problems().iter().map(ToString::to_string).collect();
+    out.document(&serde_json::json!({ "ok": false, "problems": problems }));
+    for p in &problems {
+        out.note(p);
+    }
+    Failure {
+        documented: true,
+        ..Failure::usage(format!(
+            "{} problem(s) in {}",
+            problems.len(),
+            dir.display()
+        ))
+    }
+}
+
+/// `check`: the scanner's verdict, the layout, what the layout passes
+/// over and what it decided (irreversible empty downs).
+fn check(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<u8, Failure> {
+    let scanned = migrate_runtime::scan_with(dir, layout).map_err(|e| problems(dir, &e, out))?;
+    let (migrations, seeds) = (scanned.migrations().len(), scanned.seeds().len());
     out.line(&format!(
-        "{}: {} migrations, {} seed files, no problems",
+        "{}: {migrations} migrations ({} layout), {seeds} seed files, no problems",
         dir.display(),
-        set.len(),
-        seeds
+        scanned.layout(),
     ));
+    let ignored: Vec<String> = scanned
+        .ignored()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    for file in &ignored {
+        out.line(&format!(
+            "  ignored, as {} ignores it: {file}",
+            scanned.layout()
+        ));
+    }
+    for note in scanned.notes() {
+        out.line(&format!("  note: {note}"));
+    }
     out.document(&serde_json::json!({
         "ok": true,
-        "migrations": set.len(),
+        "layout": scanned.layout().name(),
+        "migrations": migrations,
         "seed_files": seeds,
-        "latest_version": set.iter().last().map(crate::Migration::version),
+        "latest_version": scanned.migrations().last().map(crate::Migration::version),
+        "ignored": ignored,
+        "notes": scanned.notes(),
     }));
     Ok(0)
 }

@@ -29,6 +29,18 @@ fn embedded_sets_equal_the_scanners_result() {
         );
         assert_eq!(set.dir(), dir);
     }
+    // Other tools' layouts: sections split out of one file, folders.
+    for (set, dir, layout) in crate::layouts::FOLDERS {
+        let scanned = Migrations::from_dir_with(root.join(dir), layout.parse().ok())
+            .expect("the folder is valid");
+        assert!(!scanned.is_empty());
+        let differ = set.iter().zip(scanned.iter()).find(|(a, b)| a != b);
+        assert!(
+            differ.is_none() && set.len() == scanned.len(),
+            "{dir}: embedded and scanned sets differ: {differ:#?}"
+        );
+        assert_eq!(set.dir(), dir);
+    }
 }
 
 #[test]

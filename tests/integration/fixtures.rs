@@ -114,6 +114,22 @@ pub static STOPPABLE: Migrations = embed_migrations!("tests/fixtures/stoppable")
 /// Three migrations; the second makes a table, then runs until cancelled.
 pub static ENDLESS: Migrations = embed_migrations!("tests/fixtures/endless");
 
+/// Other tools' folders, shaped like real projects' (`layouts`): each
+/// read by the macro in the layout its files show, or as declared.
+pub static DIESEL: Migrations = embed_migrations!("tests/fixtures/layouts/diesel");
+pub static SQLX: Migrations = embed_migrations!("tests/fixtures/layouts/sqlx", layout = "sqlx");
+pub static DBMATE: Migrations = embed_migrations!("tests/fixtures/layouts/dbmate");
+pub static GOOSE: Migrations = embed_migrations!("tests/fixtures/layouts/goose", layout = "goose");
+pub static UP_MIGRATION: Migrations = embed_migrations!("tests/fixtures/layouts/up_migration");
+pub static GOLANG_MIGRATE: Migrations = embed_migrations!(
+    "tests/fixtures/layouts/golang_migrate",
+    layout = "golang-migrate"
+);
+pub static REFINERY: Migrations = embed_migrations!("tests/fixtures/layouts/refinery");
+pub static YOYO: Migrations = embed_migrations!("tests/fixtures/layouts/yoyo");
+pub static VERSIONS_ROLLBACKS: Migrations =
+    embed_migrations!("tests/fixtures/layouts/versions_rollbacks");
+
 /// A set by name, for child processes.
 pub fn by_name(name: &str) -> &'static Migrations {
     match name {

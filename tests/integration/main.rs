@@ -22,6 +22,7 @@ mod contract;
 mod embed;
 mod faults;
 mod fixtures;
+mod layouts;
 mod postgres;
 mod sqlite;
 mod support;

@@ -8,6 +8,7 @@
 mod code;
 pub(crate) mod embedded;
 mod engine;
+mod foreign;
 mod migration;
 mod seed;
 mod set;
@@ -20,6 +21,7 @@ pub use code::CodeFuture;
 pub(crate) use code::Up;
 pub use code::{CodeError, CodeMigration};
 pub use engine::Engine;
+pub use foreign::{Foreign, UnknownForeign};
 pub use migration::Migration;
 pub(crate) use migration::{Body, Directives, Script, Span, UNREGISTERED_CHECKSUM};
 pub use seed::Seed;

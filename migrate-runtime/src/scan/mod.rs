@@ -10,26 +10,37 @@ use std::path::{Path, PathBuf};
 use self::version::Scheme;
 use crate::model::{digest_of, Directives, Migration, Migrations, Seed, Span};
 
+pub use self::layout::{Layout, UnknownLayout};
 pub use self::problem::{Problem, Rule, ScanError};
 
 pub(crate) mod directives;
 pub(crate) use directives::of_stored as directives_of_stored;
+mod files;
+mod folders;
+mod foreign;
+mod layout;
 pub(crate) mod names;
 mod pairing;
 pub(crate) mod problem;
 mod rules;
+mod sections;
 mod seeds;
 #[cfg(test)]
 mod tests;
 pub(crate) mod version;
+mod yoyo;
 
 /// A scanned and valid folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedSet {
     pub(crate) migrations: Vec<Migration>,
     pub(crate) seeds: Vec<Seed>,
-    /// Files whose text differs from their bytes (a BOM or CR stripped).
+    /// Files whose text differs from their bytes (a BOM or CR stripped, or
+    /// a file holding two sections).
     normalized: Vec<PathBuf>,
+    layout: Layout,
+    ignored: Vec<PathBuf>,
+    notes: Vec<String>,
 }
 
 impl ScannedSet {
@@ -53,23 +64,55 @@ impl ScannedSet {
     }
 
     /// Whether the file's text, as the set holds it, is its bytes on disk
-    /// unchanged (no BOM or CR was stripped), so that `include_str!` of the
-    /// file yields it.
+    /// unchanged (no BOM or CR was stripped, and it holds one script), so
+    /// that `include_str!` of the file yields it.
     #[must_use]
     pub fn is_verbatim(&self, path: &Path) -> bool {
         !self.normalized.iter().any(|p| p == path)
+    }
+
+    /// The folder's layout, as declared or as its files show it.
+    #[must_use]
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The files the layout's tool itself passes over (a README, a stray
+    /// file beside diesel's folders), left out of the set.
+    #[must_use]
+    pub fn ignored(&self) -> &[PathBuf] {
+        &self.ignored
+    }
+
+    /// What the scan decided that is no problem but worth saying: a down
+    /// file of another tool's layout that holds no statement makes its
+    /// migration irreversible.
+    #[must_use]
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 }
 
 impl Migrations {
     /// Scans and validates a migrations folder at run time, with the same
-    /// scanner `embed_migrations!` uses at build time.
+    /// scanner `embed_migrations!` uses at build time; the layout is the
+    /// one its files show (see [`Layout`]).
     ///
     /// # Errors
     /// Returns every problem found in the folder (see [`ScanError`]).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        Self::from_dir_with(dir, None)
+    }
+
+    /// [`Migrations::from_dir`] with the folder's layout declared (`None`:
+    /// told from its files), as `layout = "…"` in `migrate.toml` and the
+    /// macro's `layout` argument declare it.
+    ///
+    /// # Errors
+    /// Returns every problem found in the folder (see [`ScanError`]).
+    pub fn from_dir_with(dir: impl AsRef<Path>, layout: Option<Layout>) -> Result<Self, ScanError> {
         let dir = dir.as_ref();
-        let set = scan(dir)?;
+        let set = scan_with(dir, layout)?;
         Ok(Migrations {
             dir: Cow::Owned(dir.display().to_string()),
             digest: Cow::Owned(digest_of(&set.migrations)),
@@ -88,69 +131,124 @@ pub(crate) enum Direction {
     Seed,
 }
 
-/// One migration file, read and checked on its own.
+/// One migration script (a file, or a section of one), read and checked
+/// on its own.
 #[derive(Debug)]
 pub(crate) struct FileEntry {
-    file_name: String,
+    /// The file, relative to the folder (`0001_a.up.sql`,
+    /// `2024-01-01-000000_a/up.sql`).
+    pub(crate) file_name: String,
     pub(crate) version: u64,
     pub(crate) scheme: Scheme,
     pub(crate) name: String,
     pub(crate) direction: Direction,
     /// Normalised text and directives; `None` when the file was unreadable.
-    text: Option<(String, Directives, Vec<Span>)>,
+    pub(crate) text: Option<(String, Directives, Vec<Span>)>,
 }
 
-/// Scans and validates the folder `dir`.
+/// What a scan gathers: the scripts, problems, and what the set reports.
+pub(crate) struct Gathered<'d> {
+    pub(crate) dir: &'d Path,
+    pub(crate) layout: Layout,
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) entries: Vec<FileEntry>,
+    pub(crate) normalized: Vec<PathBuf>,
+    pub(crate) ignored: Vec<PathBuf>,
+    pub(crate) notes: Vec<String>,
+}
+
+impl Gathered<'_> {
+    /// A file the layout's tool passes over.
+    pub(crate) fn ignore(&mut self, file: &str) {
+        self.ignored.push(self.dir.join(file));
+    }
+
+    /// A problem with a whole file of the folder.
+    pub(crate) fn whole_file(&mut self, file: &str, rule: Rule, message: String) {
+        self.problems
+            .push(Problem::whole_file(self.dir.join(file), rule, message));
+    }
+}
+
+/// Scans and validates the folder `dir`, its layout told from its files.
 ///
 /// # Errors
 /// Returns every problem found, not only the first.
 pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
-    let names = list(dir).map_err(|message| ScanError {
-        problems: vec![Problem::folder(dir, Rule::MissingFolder, message)],
-    })?;
-    let mut problems = Vec::new();
-    let mut entries = Vec::new();
-    let mut normalized = Vec::new();
+    scan_with(dir, None)
+}
+
+/// Scans and validates the folder `dir` in `layout` (`None`: told from its
+/// files, see [`Layout`]).
+///
+/// # Errors
+/// Returns every problem found, not only the first.
+pub fn scan_with(dir: &Path, layout: Option<Layout>) -> Result<ScannedSet, ScanError> {
+    let folder_problem = |problem| ScanError {
+        problems: vec![problem],
+    };
+    let listing: Vec<(String, Kind)> = list(dir)
+        .map_err(|message| folder_problem(Problem::folder(dir, Rule::MissingFolder, message)))?
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect();
+    let layout = match layout {
+        Some(l) => l,
+        None => layout::detect(dir, &listing).map_err(folder_problem)?,
+    };
+    let mut g = Gathered {
+        dir,
+        layout,
+        problems: Vec::new(),
+        entries: Vec::new(),
+        normalized: Vec::new(),
+        ignored: Vec::new(),
+        notes: Vec::new(),
+    };
     let mut seeds = Vec::new();
-    for (file_name, kind) in names {
-        if is_ignored(&file_name) {
-            continue;
-        }
+    let mut rest = Vec::new();
+    for (file_name, kind) in listing {
         let path = dir.join(&file_name);
         match kind {
+            _ if is_ignored(&file_name) => g.ignore(&file_name),
             Kind::Folder if file_name == "seeds" => {
-                seeds = seeds::scan_seeds(dir, &mut problems, &mut normalized);
+                seeds = seeds::scan_seeds(dir, &mut g.problems, &mut g.normalized);
             }
-            Kind::Folder => problems.push(Problem::folder(
-                &path,
-                Rule::UnexpectedFile,
-                "unexpected folder in the migrations folder (only seeds/ may be there)".to_owned(),
-            )),
-            Kind::Special(what) => problems.push(special(&path, what)),
-            Kind::File => {
-                if let Some(parsed) = names::parse_file_name(&path, &file_name, &mut problems) {
-                    let text = rules::read(&path, parsed.direction, &mut problems).map(|read| {
-                        if read.changed {
-                            normalized.push(path);
-                        }
-                        (read.text, read.directives, read.statements)
-                    });
-                    entries.push(FileEntry { text, ..parsed });
-                }
-            }
+            Kind::Special(what) => g.problems.push(special(&path, what)),
+            _ => rest.push((file_name, kind)),
         }
+    }
+    match layout {
+        Layout::Native => files::native(&mut g, &rest),
+        Layout::Sqlx | Layout::GolangMigrate | Layout::Refinery | Layout::Sections => {
+            files::foreign(&mut g, &rest);
+        }
+        Layout::Diesel => folders::diesel(&mut g, &rest),
+        Layout::VersionsRollbacks => folders::versions_rollbacks(&mut g, &rest),
+        Layout::Yoyo => yoyo::scan(&mut g, &rest),
     }
 
     // The order matters for problems of the same file and line (the sort
     // below is stable): the file's own, then pairing, then versions.
-    let migrations = pairing::pair(dir, &entries, &mut problems);
-    version::check_versions(dir, &entries, &mut problems);
-
+    let migrations = pairing::pair(&mut g);
+    if layout == Layout::Native {
+        version::check_versions(dir, &g.entries, &mut g.problems);
+    }
+    let Gathered {
+        mut problems,
+        normalized,
+        ignored,
+        notes,
+        ..
+    } = g;
     if problems.is_empty() {
         Ok(ScannedSet {
             migrations,
             seeds,
             normalized,
+            layout,
+            ignored,
+            notes,
         })
     } else {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

@@ -24,7 +24,7 @@ pub(crate) fn parse_file_name(
     } else if file_name.ends_with(".sql") {
         problem(
             Rule::InvalidName,
-            "file name must end in .up.sql or .down.sql".to_owned(),
+            "file name must end in .up.sql or .down.sql (in a sqlx folder a single .sql file is an irreversible migration: say so with `layout = \"sqlx\"`)".to_owned(),
         );
         return None;
     } else {

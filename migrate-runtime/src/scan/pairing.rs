@@ -6,21 +6,21 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::problem::{Problem, Rule};
-use super::{Direction, FileEntry};
+use super::{Direction, FileEntry, Gathered};
 use crate::model::{Body, Directives, Migration, Script, Span, UNREGISTERED_CHECKSUM};
+use crate::scan::layout::Layout;
 use crate::text::checksum::checksum;
 
 /// The up (or code) and the down file of one version and name.
 type Files<'a> = [Option<&'a FileEntry>; 2];
 
 /// Pairs up and down files by version and name, building the migrations.
-pub(super) fn pair(
-    dir: &Path,
-    entries: &[FileEntry],
-    problems: &mut Vec<Problem>,
-) -> Vec<Migration> {
+pub(super) fn pair(g: &mut Gathered<'_>) -> Vec<Migration> {
+    let (dir, layout) = (g.dir, g.layout);
     let mut out = Vec::new();
-    for [up, down] in by_version_and_name(dir, entries, problems).into_values() {
+    let mut problems = std::mem::take(&mut g.problems);
+    let mut notes = std::mem::take(&mut g.notes);
+    for [up, down] in by_version_and_name(dir, &g.entries, &mut problems).into_values() {
         let Some(up) = up else {
             if let Some(down) = down {
                 problems.push(Problem::whole_file(
@@ -55,12 +55,26 @@ pub(super) fn pair(
                 body,
             ));
         } else {
-            let down = down_script(dir, up, up_directives, down, problems);
+            let mut downs = Downs {
+                dir,
+                layout,
+                problems: &mut problems,
+                notes: &mut notes,
+            };
+            let down = downs.script(up, up_directives, down);
             let sum = Cow::Owned(checksum(up_text));
             let text = (up_text.as_str(), *up_directives, up_statements.as_slice());
-            out.push(migration(up, text, down, sum, Body::Sql));
+            let mut m = migration(up, text, down, sum, Body::Sql);
+            // Another tool's migration without a down script is
+            // irreversible, as that tool has it.
+            m.irreversible |= m.down.is_none();
+            // As the macro's embedded form has it: one flag for both.
+            m.up.directives.irreversible = m.irreversible;
+            out.push(m);
         }
     }
+    g.problems = problems;
+    g.notes = notes;
     out
 }
 
@@ -135,45 +149,94 @@ fn by_version_and_name<'a>(
     by_key
 }
 
-/// The down script of an SQL migration: its down file, which an
-/// irreversible migration must not have and any other must.
-fn down_script(
-    dir: &Path,
-    up: &FileEntry,
-    up_directives: &Directives,
-    down: Option<&FileEntry>,
-    problems: &mut Vec<Problem>,
-) -> Option<Script> {
-    match down {
-        Some(d) if up_directives.irreversible => {
-            problems.push(Problem::whole_file(
-                dir.join(&d.file_name),
-                Rule::IrreversibleWithDown,
+/// What decides a migration's down script.
+struct Downs<'a> {
+    dir: &'a Path,
+    layout: Layout,
+    problems: &'a mut Vec<Problem>,
+    notes: &'a mut Vec<String>,
+}
+
+impl Downs<'_> {
+    /// The down script of an SQL migration: its down file, which an
+    /// irreversible migration must not have and any other must in the
+    /// native layout. In another tool's layout a missing down file makes
+    /// the migration irreversible, as it does for that tool. A down file
+    /// with no statement would remove the tracking row and change nothing:
+    /// in the native layout that is a problem, in another tool's (where
+    /// such files are common) the migration is irreversible, and a note
+    /// says so.
+    fn script(
+        &mut self,
+        up: &FileEntry,
+        up_directives: &Directives,
+        down: Option<&FileEntry>,
+    ) -> Option<Script> {
+        let foreign = self.layout.is_foreign();
+        match down {
+            Some(d) if up_directives.irreversible => {
+                self.problems.push(Problem::whole_file(
+                    self.dir.join(&d.file_name),
+                    Rule::IrreversibleWithDown,
+                    format!(
+                        "{} is marked `-- migrate:irreversible` but has this down file",
+                        up.file_name
+                    ),
+                ));
+                None
+            }
+            Some(d) => {
+                let (sql, dirs, statements) = d.text.as_ref()?;
+                if statements.is_empty() {
+                    return self.empty(up, d);
+                }
+                Some(Script {
+                    file: Cow::Owned(d.file_name.clone()),
+                    sql: Cow::Owned(sql.clone()),
+                    directives: *dirs,
+                    statements: Cow::Owned(statements.clone()),
+                })
+            }
+            None if up_directives.irreversible || foreign => None,
+            None => {
+                self.problems.push(Problem::whole_file(
+                    self.dir.join(&up.file_name),
+                    Rule::MissingDown,
+                    format!(
+                        "no down file {}; write one, or start the up file with `-- migrate:irreversible`",
+                        up.file_name.replace(".up.sql", ".down.sql")
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A down script without a statement.
+    fn empty(&mut self, up: &FileEntry, down: &FileEntry) -> Option<Script> {
+        let shown = self.dir.join(&down.file_name);
+        if self.layout.is_foreign() {
+            let what = if up.file_name == down.file_name {
+                "its down section"
+            } else {
+                "its down file"
+            };
+            self.notes.push(format!(
+                "{}: {what} holds no statement, so migration {} is irreversible: a rollback stops before it",
+                shown.display(),
+                up.version
+            ));
+        } else {
+            self.problems.push(Problem::whole_file(
+                shown,
+                Rule::EmptyDown,
                 format!(
-                    "{} is marked `-- migrate:irreversible` but has this down file",
+                    "down file holds no statement: rolling back would only remove the tracking row of {}; write the SQL that undoes it, or delete this file and start the up file with `-- migrate:irreversible`",
                     up.file_name
                 ),
             ));
-            None
         }
-        Some(d) => d.text.as_ref().map(|(sql, dirs, statements)| Script {
-            file: Cow::Owned(d.file_name.clone()),
-            sql: Cow::Owned(sql.clone()),
-            directives: *dirs,
-            statements: Cow::Owned(statements.clone()),
-        }),
-        None if up_directives.irreversible => None,
-        None => {
-            problems.push(Problem::whole_file(
-                dir.join(&up.file_name),
-                Rule::MissingDown,
-                format!(
-                    "no down file {}; write one, or start the up file with `-- migrate:irreversible`",
-                    up.file_name.replace(".up.sql", ".down.sql")
-                ),
-            ));
-            None
-        }
+        None
     }
 }
 

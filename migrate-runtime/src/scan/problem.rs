@@ -47,6 +47,23 @@ pub enum Rule {
     InvalidDirective,
     /// A file that exists but cannot be read.
     Unreadable,
+    /// A down file with no statement in the native layout: rolling back
+    /// would remove the tracking row and change nothing.
+    EmptyDown,
+    /// Files of two layouts in one folder.
+    MixedLayouts,
+    /// A file of the sections layout whose markers cannot be read as one
+    /// up and at most one down section.
+    InvalidSection,
+    /// Another tool's migration in Rust, Go or Python, which migrate
+    /// cannot run: it becomes a code migration.
+    ForeignCode,
+    /// Versions whose order as text (diesel's) is not their order as
+    /// numbers (migrate's).
+    VersionOrder,
+    /// yoyo's `-- depends:` headers that are not one chain in the files'
+    /// order.
+    InvalidDepends,
 }
 
 impl Rule {
@@ -71,6 +88,12 @@ impl Rule {
             Rule::TransactionControl => "transaction-control",
             Rule::InvalidDirective => "invalid-directive",
             Rule::Unreadable => "unreadable",
+            Rule::EmptyDown => "empty-down",
+            Rule::MixedLayouts => "mixed-layouts",
+            Rule::InvalidSection => "invalid-section",
+            Rule::ForeignCode => "foreign-code",
+            Rule::VersionOrder => "version-order",
+            Rule::InvalidDepends => "invalid-depends",
         }
     }
 }

@@ -28,32 +28,47 @@ pub(super) struct Read {
 /// A file lists at most [`LISTED_PER_RULE`](super::problem::LISTED_PER_RULE)
 /// problems of each rule.
 pub(super) fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem>) -> Option<Read> {
+    let (text, changed) = load(path, problems)?;
+    let mut read = check(path, text, direction, false, problems)?;
+    read.changed = changed;
+    Some(read)
+}
+
+/// A file's normalised text (UTF-8, no BOM, LF, no NUL byte) and whether
+/// normalising changed it; `None` after a problem.
+pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Option<(String, bool)> {
     let mut problems = FileProblems::new(path, problems);
     let raw = read_utf8(&mut problems)?;
     let text = normalize(&raw);
     let changed = text.len() != raw.len();
     check_nul(&text, &mut problems)?;
+    Some((text, changed))
+}
+
+/// Checks the text of one script of the file at `path` (the whole file, or
+/// a section of it with the other lines blanked). `no_transaction`: the
+/// layout runs it outside a transaction whatever its directives say.
+pub(super) fn check(
+    path: &Path,
+    text: String,
+    direction: Direction,
+    no_transaction: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<Read> {
+    let mut problems = FileProblems::new(path, problems);
     if direction == Direction::Code {
         // A marker's text is free: it describes the code.
         return Some(Read {
             text,
             directives: Directives::default(),
             statements: Vec::new(),
-            changed,
+            changed: false,
         });
     }
-    let lexed = match sql::lex(&text) {
-        Ok(l) => l,
-        Err(open) => {
-            let (line, col) = sql::line_col(&text, open.start);
-            problems.report(line, Rule::UnterminatedLiteral, || {
-                format!("{} opened at column {col} is never closed", open.what)
-            });
-            return None;
-        }
-    };
+    let lexed = lex(&text, &mut problems)?;
     let is_up = direction == Direction::Up;
-    let directives = directives::parse(&text, &lexed, is_up, &mut problems);
+    let mut directives = directives::parse(&text, &lexed, is_up, &mut problems);
+    directives.no_transaction |= no_transaction;
     if is_up && lexed.statements.is_empty() {
         problems.whole_file(Rule::EmptyUp, "up file holds no SQL statement".to_owned());
     }
@@ -65,8 +80,22 @@ pub(super) fn read(path: &Path, direction: Direction, problems: &mut Vec<Problem
         text,
         directives,
         statements,
-        changed,
+        changed: false,
     })
+}
+
+/// The text lexed, or the problem of a literal left open.
+pub(super) fn lex(text: &str, problems: &mut FileProblems<'_>) -> Option<Lexed> {
+    match sql::lex(text) {
+        Ok(l) => Some(l),
+        Err(open) => {
+            let (line, col) = sql::line_col(text, open.start);
+            problems.report(line, Rule::UnterminatedLiteral, || {
+                format!("{} opened at column {col} is never closed", open.what)
+            });
+            None
+        }
+    }
 }
 
 /// The file's text as it is on disk, or the problem: unreadable, or not

@@ -13,6 +13,8 @@ use super::{Direction, FileEntry};
 pub(crate) enum Scheme {
     Sequence,
     Timestamp,
+    /// Another tool's version: any number, gaps allowed.
+    Free,
 }
 
 impl fmt::Display for Scheme {
@@ -20,6 +22,7 @@ impl fmt::Display for Scheme {
         f.write_str(match self {
             Scheme::Sequence => "sequence number",
             Scheme::Timestamp => "timestamp",
+            Scheme::Free => "version",
         })
     }
 }
@@ -130,7 +133,7 @@ pub(super) fn check_versions(dir: &Path, entries: &[FileEntry], problems: &mut V
                 dir.join(file),
                 Rule::SequenceGap,
                 format!(
-                    "{missing} before version {v}; sequence numbers start at 1 and have no gaps"
+                    "{missing} before version {v}; sequence numbers start at 1 and have no gaps (a golang-migrate or sqlx folder, whose versions may have gaps, says so with `layout = \"golang-migrate\"` or `layout = \"sqlx\"`)"
                 ),
             ));
         }

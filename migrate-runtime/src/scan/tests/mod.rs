@@ -14,6 +14,7 @@ use crate::model::{Migrations, UNREGISTERED_CHECKSUM};
 use crate::text::checksum::checksum;
 
 mod hostile;
+mod layouts;
 mod rules;
 mod seeds;
 
@@ -235,7 +236,7 @@ fn the_error_lists_every_problem() {
     assert_eq!(
         error.to_string(),
         format!(
-            "2 problems in the migrations folder\n  {dir}/0002_b.up.sql:1: version 1 is missing before version 2; sequence numbers start at 1 and have no gaps [sequence-gap]\n  {dir}/notes.txt:1: unexpected file; a migration is named NNNN_name.up.sql or NNNN_name.down.sql (NNNN_name.code marks a code migration) [unexpected-file]"
+            "2 problems in the migrations folder\n  {dir}/0002_b.up.sql:1: version 1 is missing before version 2; sequence numbers start at 1 and have no gaps (a golang-migrate or sqlx folder, whose versions may have gaps, says so with `layout = \"golang-migrate\"` or `layout = \"sqlx\"`) [sequence-gap]\n  {dir}/notes.txt:1: unexpected file; a migration is named NNNN_name.up.sql or NNNN_name.down.sql (NNNN_name.code marks a code migration) [unexpected-file]"
         )
     );
     let one = scan(&f.path().join("missing")).expect_err("one problem");

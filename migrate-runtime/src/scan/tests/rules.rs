@@ -92,7 +92,7 @@ fn invalid_name() {
     );
     assert_eq!(
         messages[6],
-        "0002_seed.sql:1: file name must end in .up.sql or .down.sql [invalid-name]"
+        "0002_seed.sql:1: file name must end in .up.sql or .down.sql (in a sqlx folder a single .sql file is an irreversible migration: say so with `layout = \"sqlx\"`) [invalid-name]"
     );
     assert_eq!(
         messages[7],
@@ -190,8 +190,8 @@ fn sequence_gap() {
     assert_eq!(
         f.messages(),
         [
-            "0002_b.up.sql:1: version 1 is missing before version 2; sequence numbers start at 1 and have no gaps [sequence-gap]",
-            "0006_f.up.sql:1: versions 4 to 5 are missing before version 6; sequence numbers start at 1 and have no gaps [sequence-gap]",
+            "0002_b.up.sql:1: version 1 is missing before version 2; sequence numbers start at 1 and have no gaps (a golang-migrate or sqlx folder, whose versions may have gaps, says so with `layout = \"golang-migrate\"` or `layout = \"sqlx\"`) [sequence-gap]",
+            "0006_f.up.sql:1: versions 4 to 5 are missing before version 6; sequence numbers start at 1 and have no gaps (a golang-migrate or sqlx folder, whose versions may have gaps, says so with `layout = \"golang-migrate\"` or `layout = \"sqlx\"`) [sequence-gap]",
         ]
     );
     // A code marker counts as a version; a lone down file does not.
@@ -299,11 +299,11 @@ fn irreversible_with_down() {
 fn empty_up() {
     let f = Folder::new()
         .file("0001_a.up.sql", "-- to do\n\n   /* later */\n\t")
-        .file("0001_a.down.sql", "")
+        .file("0001_a.down.sql", "SELECT 1;")
         .file("0002_b.up.sql", "")
-        .file("0002_b.down.sql", "-- an empty down file is fine\n")
+        .file("0002_b.down.sql", "SELECT 1;")
         .file("0003_c.up.sql", " ; ;\n")
-        .file("0003_c.down.sql", "");
+        .file("0003_c.down.sql", "SELECT 1;");
     assert_eq!(
         f.problems(),
         [
@@ -545,5 +545,27 @@ fn unreadable_without_permission() {
             at("0002_b.up.sql", 1, Rule::Unreadable),
             folder_at("seeds/dev", Rule::Unreadable),
         ]
+    );
+}
+
+#[test]
+fn empty_down() {
+    let f = Folder::new()
+        .file("0001_a.up.sql", "CREATE TABLE a (id int);")
+        .file("0001_a.down.sql", "-- DROP TABLE a;\n")
+        .file("0002_b.up.sql", "CREATE TABLE b (id int);")
+        .file("0002_b.down.sql", "")
+        .file("0003_c.up.sql", "CREATE TABLE c (id int);")
+        .file("0003_c.down.sql", "DROP TABLE c;");
+    assert_eq!(
+        f.problems(),
+        [
+            at("0001_a.down.sql", 1, Rule::EmptyDown),
+            at("0002_b.down.sql", 1, Rule::EmptyDown),
+        ]
+    );
+    assert_eq!(
+        f.messages()[0],
+        "0001_a.down.sql:1: down file holds no statement: rolling back would only remove the tracking row of 0001_a.up.sql; write the SQL that undoes it, or delete this file and start the up file with `-- migrate:irreversible` [empty-down]"
     );
 }
