@@ -41,11 +41,12 @@ pub use migrate_runtime::AnyConnection;
 pub use migrate_runtime::DEFAULT_LOCK_TIMEOUT;
 pub use migrate_runtime::{
     scan, scan_with, AppliedEntry, AppliedMigration, CodeError, CodeMigration, Database, Direction,
-    DownSource, DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Layout,
+    DownSource, DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Foreign, Layout,
     Migration, MigrationFailure, MigrationState, Migrations, PendingMigration, Plan, PlannedStep,
     Policy, Problem, Progress, Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError,
     ScannedSet, Seed, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Stop, Stopped,
-    UnknownLayout, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
+    UnknownForeign, UnknownLayout, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
+    DEFAULT_TABLE,
 };
 
 #[cfg(feature = "cli")]

@@ -36,6 +36,17 @@ pub(crate) enum StandaloneCommand {
     New(Box<NewArgs>),
     /// Validate the folder offline with the build's scanner
     Check,
+    /// Rewrite another tool's folder (--dir, read in --layout or as its
+    /// files show) as migrate's pairs in OUT, versions kept, printing every
+    /// change
+    Convert {
+        /// The layout to write: native
+        #[arg(long, value_name = "LAYOUT", default_value = "native")]
+        to: migrate_runtime::Layout,
+        /// The folder to write; it must not exist or be empty
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+    },
     /// Print the shell completion script, e.g. `migrate completions bash >
     /// ~/.local/share/bash-completion/completions/migrate`
     Completions {
@@ -209,6 +220,14 @@ pub(crate) enum DbCommand {
     },
     /// Mark every migration up to VERSION applied without running it
     Baseline { version: u64 },
+    /// Record as applied what another tool applied to this database (read
+    /// from its tracking table, left as it is)
+    Adopt {
+        /// The tool: diesel, sqlx, dbmate, goose, golang-migrate, refinery,
+        /// flyway, yoyo [default: the only one whose table is there]
+        #[arg(long, value_name = "TOOL")]
+        from: Option<migrate_runtime::Foreign>,
+    },
     /// Accept edited checksums and clear the marks of half-applied ups
     Repair,
     /// Say what you found of a migration a no-transaction run left
@@ -254,6 +273,7 @@ impl DbCommand {
             DbCommand::History { .. } => "history",
             DbCommand::Verify { .. } => "verify",
             DbCommand::Baseline { .. } => "baseline",
+            DbCommand::Adopt { .. } => "adopt",
             DbCommand::Repair => "repair",
             DbCommand::Resolve { .. } => "resolve",
             DbCommand::Seed { .. } => "seed",
@@ -278,6 +298,7 @@ impl DbCommand {
                 | DbCommand::Repair
                 | DbCommand::Resolve { .. }
                 | DbCommand::Baseline { .. }
+                | DbCommand::Adopt { .. }
                 | DbCommand::Seed { .. }
         )
     }

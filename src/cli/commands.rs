@@ -74,6 +74,7 @@ pub(crate) fn run(
         DbCommand::History { limit } => cmd.history(limit),
         DbCommand::Verify { pending } => status::verify(&cmd.runner, cmd.conn, cmd.out, pending),
         DbCommand::Baseline { version } => cmd.baseline(version),
+        DbCommand::Adopt { from } => cmd.adopt(from),
         DbCommand::Repair => cmd.repair(),
         DbCommand::Resolve {
             version, applied, ..
@@ -247,6 +248,28 @@ impl Cmd<'_> {
         self.out.line(&match versions(&marked) {
             Some(list) => format!("marked applied without running: {list}"),
             None => format!("nothing to mark: every migration up to {version} is already applied"),
+        });
+        Ok(0)
+    }
+
+    /// Records what another tool applied; a dry run says what it would.
+    fn adopt(&mut self, from: Option<crate::Foreign>) -> Result<u8, Failure> {
+        if self.dry {
+            let status = self.runner.plan_adoption(self.conn, from)?;
+            self.out.document(
+                &json!({ "dry_run": true, "would_adopt": status.1, "from": status.0.name() }),
+            );
+            self.out.line(&match versions(&status.1) {
+                Some(list) => format!("would record applied (by {}): {list}", status.0),
+                None => format!("{} applied nothing this set has", status.0),
+            });
+            return Ok(0);
+        }
+        let adopted = self.runner.adopt_foreign(self.conn, from)?;
+        self.out.document(&json!({ "adopted": adopted }));
+        self.out.line(&match versions(&adopted) {
+            Some(list) => format!("recorded applied, as the other tool applied them: {list}"),
+            None => "nothing to adopt: the other tool applied nothing this set has".to_owned(),
         });
         Ok(0)
     }

@@ -166,6 +166,20 @@ fn fields(e: &Error) -> Vec<(&'static str, Value)> {
             "invalid_code",
             vec![("version", json!(version)), ("name", json!(name))],
         ),
+        Error::ForeignTracking {
+            tool, table, rows, ..
+        } => (
+            "foreign_tracking",
+            vec![
+                ("tool", json!(tool.name())),
+                ("table", json!(table)),
+                ("rows", json!(rows)),
+            ],
+        ),
+        Error::Adoption { tool, version, .. } => (
+            "adoption",
+            vec![("tool", json!(tool.name())), ("version", json!(version))],
+        ),
         Error::LockTimeout { unanswered, .. } => {
             ("lock_timeout", vec![("unanswered", json!(unanswered))])
         }

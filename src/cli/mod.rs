@@ -13,6 +13,7 @@ mod args;
 mod commands;
 mod config;
 mod connection;
+mod convert;
 mod dry;
 mod failure;
 mod generate;
@@ -136,6 +137,9 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             Ok(0)
         }
         StandaloneCommand::Check => check(&dir, layout, out),
+        StandaloneCommand::Convert { to, out: into } => {
+            convert::convert(&dir, layout, *to, into, out)
+        }
         // Written by `main`, before the config is read.
         StandaloneCommand::Completions { .. } => Ok(0),
         StandaloneCommand::Db(command) => {

@@ -10,6 +10,7 @@ mod embedded;
 mod faults;
 mod generate;
 mod interrupt;
+mod layouts;
 mod lifecycle;
 mod messages;
 mod pipe;

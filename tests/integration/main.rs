@@ -7,6 +7,7 @@
 //! postgres), skipped loudly when no server is reachable, except in CI
 //! (`CI=true`), where they fail; SQLite files in temporary folders.
 
+mod adopt;
 #[cfg(feature = "tokio-postgres")]
 mod async_api;
 #[cfg(feature = "tokio-postgres")]

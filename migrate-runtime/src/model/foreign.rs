@@ -13,6 +13,8 @@ use std::str::FromStr;
 /// assert_eq!(Foreign::Diesel.table(), "__diesel_schema_migrations");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum Foreign {
     /// diesel: `__diesel_schema_migrations`.

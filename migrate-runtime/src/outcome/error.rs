@@ -148,6 +148,40 @@ pub enum Error {
         rolled_back: usize,
     },
 
+    /// The database was migrated by another tool: its tracking table is
+    /// there and ours is not, so a run would apply everything again. It is
+    /// adopted first ([`Runner::adopt`](crate::Runner::adopt), `migrate adopt`).
+    #[error(
+        "this database was migrated by {tool} ({table}: {rows} row(s)) and has no {ours}: adopt it first (`migrate adopt --from {tool}`, or `.adopt(Foreign::…)` on the runner of a service's boot), which records what {tool} applied; a run now would apply those migrations again"
+    )]
+    #[non_exhaustive]
+    ForeignTracking {
+        /// The tool.
+        tool: crate::model::Foreign,
+        /// Its tracking table.
+        table: String,
+        /// The rows it holds.
+        rows: usize,
+        /// Our tracking table, which is missing.
+        ours: String,
+    },
+
+    /// Another tool's tracking table says what adoption cannot take: a
+    /// migration it left unfinished, a file changed since it applied it, a
+    /// version this set cannot hold. Nothing was changed.
+    #[error("cannot adopt what {tool} applied ({table}): {reason}")]
+    #[non_exhaustive]
+    Adoption {
+        /// The tool.
+        tool: crate::model::Foreign,
+        /// Its tracking table.
+        table: String,
+        /// The version concerned, when there is one.
+        version: Option<u64>,
+        /// Why.
+        reason: String,
+    },
+
     /// The migration lock could not be taken in time: another runner
     /// holds it, or (`unanswered`) the server stopped answering the
     /// attempts. Nothing was changed.

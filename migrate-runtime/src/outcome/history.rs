@@ -26,11 +26,14 @@ pub enum EventKind {
     /// An unfinished mark was resolved by hand: the migration recorded
     /// applied, or rolled back (`resolve`).
     Resolve,
+    /// A migration another tool applied was recorded applied (`adopt`);
+    /// the detail names the tool.
+    Adopt,
 }
 
 impl EventKind {
     /// Every kind, in the order above.
-    pub(crate) const ALL: [EventKind; 8] = [
+    pub(crate) const ALL: [EventKind; 9] = [
         EventKind::Apply,
         EventKind::Start,
         EventKind::Failure,
@@ -39,6 +42,7 @@ impl EventKind {
         EventKind::Repair,
         EventKind::Seed,
         EventKind::Resolve,
+        EventKind::Adopt,
     ];
 
     /// The text stored in the event log's `event` column.
@@ -53,6 +57,7 @@ impl EventKind {
             EventKind::Repair => "repair",
             EventKind::Seed => "seed",
             EventKind::Resolve => "resolve",
+            EventKind::Adopt => "adopt",
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Report {
     )]
     pub(crate) elapsed: Duration,
     pub(crate) warnings: Vec<Warning>,
+    /// The versions recorded applied because another tool had applied them.
+    pub(crate) adopted: Vec<u64>,
+    /// That tool.
+    pub(crate) adopted_from: Option<crate::model::Foreign>,
 }
 
 /// One migration rolled back.
@@ -127,6 +131,19 @@ impl Report {
         &self.warnings
     }
 
+    /// The versions this run recorded applied, without running them,
+    /// because another tool had applied them ([`Runner::adopt`](crate::Runner::adopt)).
+    #[must_use]
+    pub fn adopted(&self) -> &[u64] {
+        &self.adopted
+    }
+
+    /// The tool whose migrations this run adopted.
+    #[must_use]
+    pub fn adopted_from(&self) -> Option<crate::model::Foreign> {
+        self.adopted_from
+    }
+
     /// Whether the run applied (or rolled back) nothing.
     #[must_use]
     pub fn is_up_to_date(&self) -> bool {
@@ -190,6 +207,13 @@ impl fmt::Display for Report {
             });
             ("rolled back", lines.collect())
         };
+        if let (Some(tool), n @ 1..) = (self.adopted_from, self.adopted.len()) {
+            writeln!(
+                f,
+                "adopted {n} migration{} applied by {tool} (recorded applied, not run)",
+                if n == 1 { "" } else { "s" }
+            )?;
+        }
         if lines.is_empty() {
             write!(f, "database is up to date (version {version})")?;
         } else {

@@ -110,6 +110,16 @@ pub enum Finding {
         /// `rollback_failed` (rolling back).
         state: MigrationState,
     },
+    /// The database has no tracking table of ours but another tool's: it
+    /// was migrated by that tool, and is adopted before a run.
+    Foreign {
+        /// The tool.
+        tool: crate::model::Foreign,
+        /// Its tracking table.
+        table: String,
+        /// The rows it holds.
+        rows: usize,
+    },
 }
 
 impl fmt::Display for Finding {
@@ -142,6 +152,10 @@ impl fmt::Display for Finding {
             Finding::HalfApplied { version, name, state } => write!(
                 f,
                 "migration {version} ({name}) is marked `{state}` by a no-transaction run that did not finish"
+            ),
+            Finding::Foreign { tool, table, rows } => write!(
+                f,
+                "migrated by {tool} ({table}: {rows} row(s)) and not adopted: run `migrate adopt --from {tool}` before migrating"
             ),
         }
     }
@@ -201,6 +215,16 @@ impl Finding {
             Finding::InvalidIndex { name, table: on } => Error::UnexpectedTracking {
                 table: on,
                 reason: format!("index {name} is invalid"),
+            },
+            Finding::Foreign {
+                tool,
+                table: theirs,
+                rows,
+            } => Error::ForeignTracking {
+                tool,
+                table: theirs,
+                rows,
+                ours: table.to_owned(),
             },
         }
     }
@@ -531,6 +555,7 @@ mod tests {
                 }
                 Finding::InvalidIndex { name, .. } => format!("invalid {name}"),
                 Finding::VersionReused { version, .. } => format!("reused {version}"),
+                Finding::Foreign { tool, .. } => format!("foreign {tool}"),
             })
             .collect();
         assert_eq!(kinds, ["drift 1", "half 2 failed", "unknown 3"]);

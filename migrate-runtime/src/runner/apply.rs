@@ -49,11 +49,21 @@ impl Runner<'_> {
         let latest = set.iter().last().map(Migration::version);
         // The no-op boot: one small query when the database holds exactly
         // this set, all applied.
-        let rows = match s.cached_digest().await? {
+        let (rows, fresh) = match s.cached_digest().await? {
             Cache::Stored(Some(d)) if d == set.digest => return Ok(up_to_date(latest, Vec::new())),
-            Cache::Missing => Vec::new(),
-            Cache::Stored(_) => s.read_applied(true).await?,
-            Cache::Unsupported => s.read_applied(false).await?,
+            Cache::Missing => (Vec::new(), true),
+            Cache::Stored(_) => (s.read_applied(true).await?, false),
+            Cache::Unsupported => {
+                let rows = s.read_applied(false).await?;
+                let fresh = rows.is_empty();
+                (rows, fresh)
+            }
+        };
+        // A database without our tracking table may be another tool's.
+        let adopting = if fresh {
+            self.foreign_before(s).await?
+        } else {
+            None
         };
         let (pending, warnings) = self.check(&rows, s.tracking(), false)?;
         check_code(&pending, api)?;
@@ -68,13 +78,20 @@ impl Runner<'_> {
         }
         hold(s, async |s, state| {
             // Another runner may have applied some while we waited.
-            let rows = s.read_applied(false).await?;
+            let mut rows = s.read_applied(false).await?;
+            let mut adopted = Vec::new();
+            if let (Some(tool), true) = (adopting, rows.is_empty()) {
+                adopted = self.adopt_locked(s, tool).await?;
+                rows = s.read_applied(false).await?;
+            }
             let (pending, warnings) = self.check(&rows, s.tracking(), true)?;
             check_code(&pending, api)?;
             warn_all(&warnings);
             state.extend(rows.into_iter().map(|r| (r.version, r.checksum)));
             let mut report = Report {
                 warnings,
+                adopted_from: adopting.filter(|_| !adopted.is_empty()),
+                adopted,
                 ..Report::default()
             };
             let outcome = self.apply_pending(s, &pending, state, &mut report).await;

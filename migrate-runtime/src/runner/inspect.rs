@@ -93,12 +93,19 @@ operations! {
 impl Runner<'_> {
     async fn status_with(&self, d: &mut dyn Driver) -> Result<Status, Error> {
         let t = self.tracking()?;
-        let (rows, indexes) = self
+        let (rows, indexes, foreign) = self
             .on(d, &t, async |s| {
-                Ok((s.read_rows().await?, s.invalid_indexes().await?))
+                let rows = s.read_rows().await?;
+                let foreign = if rows.is_empty() {
+                    foreign_findings(s).await?
+                } else {
+                    Vec::new()
+                };
+                Ok((rows, s.invalid_indexes().await?, foreign))
             })
             .await?;
         let mut status = status(self.migrations, &rows);
+        status.problems.extend(foreign);
         let invalid = indexes
             .into_iter()
             .map(|(name, table)| Finding::InvalidIndex { name, table });
@@ -119,7 +126,17 @@ impl Runner<'_> {
         let t = self.tracking()?;
         self.check_target()?;
         let rows = self
-            .on(d, &t, async |s| s.read_applied(false).await)
+            .on(d, &t, async |s| {
+                let rows = s.read_applied(false).await?;
+                if !rows.is_empty() {
+                    return Ok(rows);
+                }
+                // What the run would adopt first, or its refusal.
+                match self.foreign_before(s).await? {
+                    Some(tool) => self.adoptable(s, tool).await,
+                    None => Ok(rows),
+                }
+            })
             .await?;
         let (pending, warnings) = self.check(&rows, &t, true)?;
         Ok(Plan {
@@ -137,4 +154,25 @@ impl Runner<'_> {
             warnings,
         })
     }
+}
+
+/// On a database without rows of ours: another tool's tracking tables, if
+/// our table is not there either.
+async fn foreign_findings(
+    s: &mut crate::backend::protocol::Session<'_>,
+) -> Result<Vec<Finding>, Error> {
+    let tables = s.probe_foreign().await?;
+    if tables.ours {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for tool in tables.found {
+        let rows = s.read_foreign(tool).await?.len();
+        found.push(Finding::Foreign {
+            tool,
+            table: tool.table().to_owned(),
+            rows,
+        });
+    }
+    Ok(found)
 }

@@ -65,6 +65,7 @@ macro_rules! operations {
 }
 
 mod admin;
+mod adopt;
 mod apply;
 mod check;
 mod code;
@@ -125,6 +126,7 @@ pub struct Runner<'a> {
     observer: Watcher,
     slow_threshold: Option<Duration>,
     stop: Option<Stop>,
+    adopt: Option<crate::model::Foreign>,
 }
 
 /// The progress callback, if any (its own type so that `Runner` stays
@@ -219,6 +221,7 @@ impl Migrations {
             observer: Watcher::default(),
             slow_threshold: Some(DEFAULT_SLOW_THRESHOLD),
             stop: None,
+            adopt: None,
         }
     }
 }

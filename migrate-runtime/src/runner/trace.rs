@@ -24,6 +24,8 @@ fn kind(e: &Error) -> &'static str {
         Error::HalfApplied { .. } => "half_applied",
         Error::MigrationFailed(_) => "migration_failed",
         Error::Stopped(_) => "stopped",
+        Error::ForeignTracking { .. } => "foreign_tracking",
+        Error::Adoption { .. } => "adoption",
         Error::ConnectionLost { .. } => "connection_lost",
         Error::Irreversible { .. } => "irreversible",
         Error::LockTimeout { .. } => "lock_timeout",

@@ -123,12 +123,14 @@ fn run_in_transaction(path: &Path) -> Result<bool, (usize, String)> {
         match line.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
             Some(("run_in_transaction", "true")) => run = true,
             Some(("run_in_transaction", "false")) => run = false,
-            _ => return Err((
-                i + 1,
-                format!(
+            _ => {
+                return Err((
+                    i + 1,
+                    format!(
                     "`{line}`: diesel's metadata.toml holds `run_in_transaction = true` or `false`"
                 ),
-            )),
+                ))
+            }
         }
     }
     Ok(run)

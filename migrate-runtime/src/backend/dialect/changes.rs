@@ -34,6 +34,15 @@ pub(crate) enum Change<'a> {
         state: MigrationState,
         applied: bool,
     },
+    /// Marks a migration applied that another tool applied (event `adopt`,
+    /// its detail `source`).
+    Adopt {
+        version: u64,
+        name: &'a str,
+        checksum: &'a str,
+        down_sql: Option<&'a str>,
+        source: &'a str,
+    },
     /// Removes the mark of an unfinished no-transaction migration, so that
     /// it runs again (event `repair`).
     Unmark {
@@ -45,30 +54,75 @@ pub(crate) enum Change<'a> {
 }
 
 impl Dialect {
+    /// A tracking row of a migration recorded applied without running.
+    fn stamp(&self, version: u64, name: &str, checksum: &str, down_sql: Option<&str>) -> String {
+        format!(
+            "INSERT INTO {} (version, name, checksum, applied_by, no_transaction, down_sql) \
+             VALUES ({version}, {}, {}, {}, false, {});\n",
+            self.t.history,
+            self.literal(name),
+            self.literal(checksum),
+            self.actor(),
+            self.opt_literal(down_sql),
+        )
+    }
+
     /// A baseline or repair change and its event.
     pub(crate) fn change(&self, c: &Change<'_>) -> String {
         let h = &self.t.history;
         let (mut sql, event) = match *c {
-            Change::Stamp { version, name, checksum, down_sql } => (
-                format!(
-                    "INSERT INTO {h} (version, name, checksum, applied_by, no_transaction, down_sql) \
-                     VALUES ({version}, {}, {}, {}, false, {});\n",
-                    self.literal(name),
-                    self.literal(checksum),
-                    self.actor(),
-                    self.opt_literal(down_sql),
+            Change::Stamp {
+                version,
+                name,
+                checksum,
+                down_sql,
+            } => (
+                self.stamp(version, name, checksum, down_sql),
+                (
+                    version,
+                    name,
+                    EventKind::Baseline,
+                    checksum,
+                    "marked applied without running".to_owned(),
                 ),
-                (version, name, EventKind::Baseline, checksum, "marked applied without running".to_owned()),
             ),
-            Change::Rechecksum { version, name, old, new, down_sql } => (
+            Change::Adopt {
+                version,
+                name,
+                checksum,
+                down_sql,
+                source,
+            } => (
+                self.stamp(version, name, checksum, down_sql),
+                (version, name, EventKind::Adopt, checksum, source.to_owned()),
+            ),
+            Change::Rechecksum {
+                version,
+                name,
+                old,
+                new,
+                down_sql,
+            } => (
                 format!(
                     "UPDATE {h} SET checksum = {}, down_sql = {} WHERE version = {version};\n",
                     self.literal(new),
                     self.opt_literal(down_sql),
                 ),
-                (version, name, EventKind::Repair, new, format!("checksum {old} replaced by {new}")),
+                (
+                    version,
+                    name,
+                    EventKind::Repair,
+                    new,
+                    format!("checksum {old} replaced by {new}"),
+                ),
             ),
-            Change::Resolve { version, name, checksum, state, applied } => (
+            Change::Resolve {
+                version,
+                name,
+                checksum,
+                state,
+                applied,
+            } => (
                 if applied {
                     format!(
                         "UPDATE {h} SET status = '{}' WHERE version = {version};\n",
@@ -89,7 +143,12 @@ impl Dialect {
                     },
                 ),
             ),
-            Change::Unmark { version, name, checksum, state } => (
+            Change::Unmark {
+                version,
+                name,
+                checksum,
+                state,
+            } => (
                 format!("DELETE FROM {h} WHERE version = {version};\n"),
                 (
                     version,

@@ -5,6 +5,7 @@
 //! and `sqlite.rs`.
 
 mod changes;
+mod foreign;
 mod postgres;
 mod tables;
 

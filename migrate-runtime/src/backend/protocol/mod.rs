@@ -3,6 +3,7 @@
 //! [`Dialect`]. The runner decides what to run; the protocol runs it, keeps
 //! the tracking tables true, and turns database errors into the runner's.
 
+mod foreign;
 mod indexes;
 mod locate;
 mod steps;
@@ -11,6 +12,7 @@ mod units;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub(crate) use self::foreign::ForeignRow;
 pub(crate) use self::steps::{Revert, Step};
 use super::dialect::{Change, Dialect, DIGEST_COLUMN, DIGEST_PREFIX, SCHEMA_COLUMN};
 use super::{DbFailure, Driver, Row};
