@@ -49,6 +49,59 @@ fn main() {
         "  {mib:.1} MiB of SQL: {:.0} MiB/s",
         mib / checksum[RUNS / 2].as_secs_f64()
     );
+    layouts();
+}
+
+/// 1,000 migrations in each of other tools' layouts, scanned.
+fn layouts() {
+    use migrate_runtime::Layout;
+    const N: usize = 1_000;
+    type Write = fn(&std::path::Path, usize, &str);
+    let layouts: [(Layout, Write); 7] = [
+        (Layout::Sections, |d, i, up| {
+            let text = format!("-- migrate:up\n{up}\n-- migrate:down\nDROP TABLE t_{i};\n");
+            std::fs::write(d.join(format!("{}_create_t_{i}.sql", 20_240_000_000_000 + i)), text).unwrap();
+        }),
+        (Layout::Diesel, |d, i, up| {
+            let folder = d.join(format!("2024-01-01-{i:06}_create_t_{i}"));
+            std::fs::create_dir(&folder).unwrap();
+            std::fs::write(folder.join("up.sql"), up).unwrap();
+            std::fs::write(folder.join("down.sql"), format!("DROP TABLE t_{i};\n")).unwrap();
+        }),
+        (Layout::Sqlx, |d, i, up| {
+            std::fs::write(d.join(format!("{i}_create_t_{i}.sql")), up).unwrap();
+        }),
+        (Layout::GolangMigrate, |d, i, up| {
+            std::fs::write(d.join(format!("{}_create_t_{i}.up.sql", 2 * i)), up).unwrap();
+            std::fs::write(d.join(format!("{}_create_t_{i}.down.sql", 2 * i)), "SELECT 1;\n").unwrap();
+        }),
+        (Layout::Refinery, |d, i, up| {
+            std::fs::write(d.join(format!("V{i}__create_t_{i}.sql")), up).unwrap();
+        }),
+        (Layout::Yoyo, |d, i, up| {
+            let depends = if i > 1 { format!("-- depends: {:05}.t{}\n", i - 1, i - 1) } else { String::new() };
+            std::fs::write(d.join(format!("{i:05}.t{i}.sql")), format!("{depends}{up}")).unwrap();
+            std::fs::write(d.join(format!("{i:05}.t{i}.rollback.sql")), "SELECT 1;\n").unwrap();
+        }),
+        (Layout::VersionsRollbacks, |d, i, up| {
+            std::fs::create_dir_all(d.join("versions")).unwrap();
+            std::fs::create_dir_all(d.join("rollbacks")).unwrap();
+            std::fs::write(d.join(format!("versions/{i:04}_t{i}.sql")), up).unwrap();
+            std::fs::write(d.join(format!("rollbacks/{i:04}_t{i}_rollback.sql")), "SELECT 1;\n").unwrap();
+        }),
+    ];
+    for (layout, write) in layouts {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for i in 1..=N {
+            write(dir.path(), i, &up_sql(i));
+        }
+        let times = measure(|| {
+            let set = migrate_runtime::scan_with(dir.path(), Some(layout)).expect("valid folder");
+            assert_eq!(set.migrations().len(), N);
+            black_box(set);
+        });
+        report(&format!("1,000 in layout {layout}"), &times, Some(N));
+    }
 }
 
 fn up_sql(i: usize) -> String {
