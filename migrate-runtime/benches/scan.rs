@@ -60,7 +60,11 @@ fn layouts() {
     let layouts: [(Layout, Write); 7] = [
         (Layout::Sections, |d, i, up| {
             let text = format!("-- migrate:up\n{up}\n-- migrate:down\nDROP TABLE t_{i};\n");
-            std::fs::write(d.join(format!("{}_create_t_{i}.sql", 20_240_000_000_000 + i)), text).unwrap();
+            std::fs::write(
+                d.join(format!("{}_create_t_{i}.sql", 20_240_000_000_000 + i)),
+                text,
+            )
+            .unwrap();
         }),
         (Layout::Diesel, |d, i, up| {
             let folder = d.join(format!("2024-01-01-{i:06}_create_t_{i}"));
@@ -73,13 +77,21 @@ fn layouts() {
         }),
         (Layout::GolangMigrate, |d, i, up| {
             std::fs::write(d.join(format!("{}_create_t_{i}.up.sql", 2 * i)), up).unwrap();
-            std::fs::write(d.join(format!("{}_create_t_{i}.down.sql", 2 * i)), "SELECT 1;\n").unwrap();
+            std::fs::write(
+                d.join(format!("{}_create_t_{i}.down.sql", 2 * i)),
+                "SELECT 1;\n",
+            )
+            .unwrap();
         }),
         (Layout::Refinery, |d, i, up| {
             std::fs::write(d.join(format!("V{i}__create_t_{i}.sql")), up).unwrap();
         }),
         (Layout::Yoyo, |d, i, up| {
-            let depends = if i > 1 { format!("-- depends: {:05}.t{}\n", i - 1, i - 1) } else { String::new() };
+            let depends = if i > 1 {
+                format!("-- depends: {:05}.t{}\n", i - 1, i - 1)
+            } else {
+                String::new()
+            };
             std::fs::write(d.join(format!("{i:05}.t{i}.sql")), format!("{depends}{up}")).unwrap();
             std::fs::write(d.join(format!("{i:05}.t{i}.rollback.sql")), "SELECT 1;\n").unwrap();
         }),
@@ -87,7 +99,11 @@ fn layouts() {
             std::fs::create_dir_all(d.join("versions")).unwrap();
             std::fs::create_dir_all(d.join("rollbacks")).unwrap();
             std::fs::write(d.join(format!("versions/{i:04}_t{i}.sql")), up).unwrap();
-            std::fs::write(d.join(format!("rollbacks/{i:04}_t{i}_rollback.sql")), "SELECT 1;\n").unwrap();
+            std::fs::write(
+                d.join(format!("rollbacks/{i:04}_t{i}_rollback.sql")),
+                "SELECT 1;\n",
+            )
+            .unwrap();
         }),
     ];
     for (layout, write) in layouts {

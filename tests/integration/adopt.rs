@@ -272,3 +272,110 @@ fn what_adoption_refuses_changes_nothing() {
         assert!(!conn.exists("migrate_history"), "{edit}: nothing changed");
     }
 }
+
+/// The binary of `ci/foreign-tools` (sqlx, diesel_migrations and refinery
+/// run on a folder), which `.ci/run` builds: `None`, loudly, outside CI
+/// when it was not built; in CI its absence fails the test.
+fn foreign_tools() -> Option<std::path::PathBuf> {
+    match std::env::var_os("MIGRATE_FOREIGN_TOOLS") {
+        Some(path) => Some(path.into()),
+        None if migrate_testkit::in_ci() => {
+            panic!("MIGRATE_FOREIGN_TOOLS is not set: .ci/run builds ci/foreign-tools and sets it")
+        }
+        None => {
+            eprintln!("SKIPPED: the real tools' tables (build ci/foreign-tools and set MIGRATE_FOREIGN_TOOLS)");
+            None
+        }
+    }
+}
+
+/// Copies `from` into `to`, leaving out the entries named in `without`.
+fn copy_without(from: &std::path::Path, to: &std::path::Path, without: &[&str]) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if without.contains(&name.as_str()) {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_without(&entry.path(), &target, &[]);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn tables_the_real_tools_wrote_are_adopted_and_the_rest_applied() {
+    let Some(tools) = foreign_tools() else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases: [(Foreign, &Migrations, &str, &[&str]); 3] = [
+        (
+            Foreign::Sqlx,
+            &SQLX,
+            "tests/fixtures/layouts/sqlx",
+            &[
+                "20240301000000_Audit.Log.up.sql",
+                "20240301000000_Audit.Log.down.sql",
+                "notes.txt",
+            ],
+        ),
+        (
+            Foreign::Diesel,
+            &DIESEL,
+            "tests/fixtures/layouts/diesel",
+            &[
+                "2025-12-08-212100-0000_Create-Bot.Configs",
+                "README.md",
+                "schema.patch",
+            ],
+        ),
+        (
+            Foreign::Refinery,
+            &REFINERY,
+            "tests/fixtures/layouts/refinery",
+            &["U5__backfill_first_person.sql"],
+        ),
+    ];
+    for (tool, set, fixture, newest) in cases {
+        let Some(db) = Db::postgres("adopt_real") else {
+            return;
+        };
+        let folder = tempfile::tempdir().unwrap();
+        copy_without(&root.join(fixture), folder.path(), newest);
+        let ran = std::process::Command::new(&tools)
+            .args([tool.name(), &db.url(), &folder.path().display().to_string()])
+            .output()
+            .expect("run foreign-tools");
+        assert!(
+            ran.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let mut conn = db.open();
+        let foreign = conn.count(&format!("SELECT count(*) FROM {}", tool.table()));
+        assert_eq!(
+            foreign as usize,
+            set.len() - 1,
+            "{tool} recorded each it applied"
+        );
+        let err = set.run(&mut conn).unwrap_err();
+        assert!(
+            matches!(err, Error::ForeignTracking { .. }),
+            "{tool}: {err}"
+        );
+        let report = set
+            .runner()
+            .adopt(tool)
+            .run(&mut conn)
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        let all: Vec<u64> = set.iter().map(|m| m.version()).collect();
+        assert_eq!(report.adopted(), &all[..all.len() - 1], "{tool}");
+        assert_eq!(applied(&report), [all[all.len() - 1]], "{tool}");
+        assert!(set.run(&mut conn).unwrap().is_up_to_date(), "{tool}");
+    }
+}
