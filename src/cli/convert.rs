@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::generate::snake;
 use super::output::Out;
 use super::Failure;
 use crate::{Layout, Migration};
@@ -41,12 +42,12 @@ pub(crate) fn convert(
     };
     let mut changes = Vec::new();
     for m in scanned.migrations() {
-        let stem = format!("{:04}_{}", m.version(), snake(m.name()));
+        let stem = format!("{:04}_{}", m.version(), name_of(m));
         let (up, notes) = up_text(m);
         write(&format!("{stem}.up.sql"), &up)?;
         let mut change = format!("{} → {stem}.up.sql", m.up_file());
-        if m.name() != snake(m.name()) {
-            change.push_str(&format!(" (name `{}` → `{}`)", m.name(), snake(m.name())));
+        if m.name() != name_of(m) {
+            change.push_str(&format!(" (name `{}` → `{}`)", m.name(), name_of(m)));
         }
         for note in notes {
             change.push_str(&format!(" ({note})"));
@@ -73,10 +74,7 @@ pub(crate) fn convert(
             }
         }
     };
-    let renamed = scanned
-        .migrations()
-        .iter()
-        .any(|m| m.name() != snake(m.name()));
+    let renamed = scanned.migrations().iter().any(|m| m.name() != name_of(m));
     out.line(&format!(
         "wrote {} migrations to {}; {check}; a database that recorded them (adopted or applied) sees the rewritten files as changed: run `migrate repair` there once it runs this folder{}",
         scanned.migrations().len(),
@@ -89,24 +87,6 @@ pub(crate) fn convert(
     ));
     out.document(&json!({ "changes": changes, "native": verdict.is_ok(), "check": check }));
     Ok(0)
-}
-
-/// A name as migrate's: lowercase words joined by single underscores.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
-        }
-    }
-    let out = out.trim_end_matches('_').to_owned();
-    if out.is_empty() {
-        "migration".to_owned()
-    } else {
-        out
-    }
 }
 
 /// The script's text without the blank lines a section's leading lines
@@ -139,5 +119,16 @@ fn down_text(m: &Migration, down: &str) -> String {
         format!("-- migrate:no-transaction\n{text}")
     } else {
         text
+    }
+}
+
+/// A migration's name as migrate's: lowercase words joined by single
+/// underscores (`migration` when nothing of it is left).
+fn name_of(m: &Migration) -> String {
+    let name = snake(m.name());
+    if name.is_empty() {
+        "migration".to_owned()
+    } else {
+        name
     }
 }

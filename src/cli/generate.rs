@@ -71,7 +71,20 @@ pub(crate) fn new_migration(
     dir: &Path,
     description: &str,
     args: &TemplateArgs,
+    layout: Option<crate::Layout>,
 ) -> Result<Vec<PathBuf>, String> {
+    // Native pairs only: in another tool's folder they would be a second
+    // layout.
+    let found = migrate_runtime::scan_with(dir, layout)
+        .map(|set| set.layout())
+        .ok()
+        .or(layout);
+    if let Some(other) = found.filter(|l| *l != crate::Layout::Native) {
+        return Err(format!(
+            "{} is in the {other} layout, and `new` writes migrate's pairs: create the files as {other} names them, or `migrate convert` the folder first",
+            dir.display()
+        ));
+    }
     let name = snake(description);
     if name.is_empty() {
         return Err(format!(
@@ -104,7 +117,7 @@ pub(crate) fn new_migration(
 }
 
 /// `add user preferences` → `add_user_preferences`.
-fn snake(text: &str) -> String {
+pub(crate) fn snake(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)

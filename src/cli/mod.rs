@@ -127,7 +127,7 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
     let layout = cli.layout.or(config.layout);
     match &cli.command {
         StandaloneCommand::New(new) => {
-            let files = generate::new_migration(&dir, &new.description, &new.template)
+            let files = generate::new_migration(&dir, &new.description, &new.template, layout)
                 .map_err(Failure::usage)?;
             let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             for f in &shown {

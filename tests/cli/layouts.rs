@@ -171,3 +171,22 @@ fn adopt_records_what_another_tool_applied_then_up_applies_the_rest() {
         again.all()
     );
 }
+
+#[test]
+fn new_writes_no_pairs_into_another_tools_folder() {
+    let project = project("tests/fixtures/layouts/diesel");
+    let before = std::fs::read_dir(project.path().join("migrations"))
+        .unwrap()
+        .count();
+    let run = migrate(project.path(), &["new", "add things"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("is in the diesel layout"),
+        "{}",
+        run.stderr
+    );
+    let after = std::fs::read_dir(project.path().join("migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(before, after, "nothing written");
+}

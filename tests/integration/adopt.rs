@@ -379,3 +379,50 @@ fn tables_the_real_tools_wrote_are_adopted_and_the_rest_applied() {
         assert!(set.run(&mut conn).unwrap().is_up_to_date(), "{tool}");
     }
 }
+
+/// SQLite: dbmate's `schema_migrations` and golang-migrate's (with its
+/// `dirty` column) told apart, adopted, the rest applied.
+#[test]
+fn sqlite_databases_are_adopted_too() {
+    for (tool, set, table, rows, adopted) in [
+        (
+            Foreign::Dbmate,
+            &DBMATE,
+            "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)",
+            "INSERT INTO schema_migrations VALUES ('20151129054053'), ('20151129054100')",
+            2,
+        ),
+        (
+            Foreign::Sqlx,
+            &SQLX,
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+            "INSERT INTO _sqlx_migrations VALUES (20240101000000, 'init', CURRENT_TIMESTAMP, 0, x'00', 1)",
+            0,
+        ),
+    ] {
+        let db = Db::sqlite();
+        let mut conn = db.open();
+        let last = set.iter().nth(adopted.max(1) - 1).unwrap().version();
+        set.runner().to(last).run(&mut conn).unwrap();
+        conn.execute_sql("DROP TABLE migrate_history; DROP TABLE migrate_history_events");
+        conn.execute_sql(table);
+        conn.execute_sql(rows);
+        let status = set.runner().status(&mut conn).unwrap();
+        assert!(
+            status.problems().iter().any(|f| matches!(f, Finding::Foreign { tool: t, .. } if *t == tool)),
+            "{tool}: {:?}",
+            status.problems()
+        );
+        let result = set.runner().adopt(tool).run(&mut conn);
+        if adopted == 0 {
+            // sqlx's failed row is refused, changing nothing.
+            let err = result.unwrap_err();
+            assert!(err.to_string().contains("as failed"), "{err}");
+            assert!(!conn.exists("migrate_history"));
+            continue;
+        }
+        let report = result.unwrap();
+        assert_eq!(report.adopted().len(), adopted, "{tool}");
+        assert_eq!(report.applied().len(), set.len() - adopted, "{tool}");
+    }
+}
