@@ -157,13 +157,7 @@ impl Runner<'_> {
                         down_sql: m.down_sql(),
                     });
                 }
-                let stamped = changes
-                    .iter()
-                    .filter_map(|c| match c {
-                        Change::Stamp { version, .. } => Some(*version),
-                        _ => None,
-                    })
-                    .collect();
+                let stamped = changes.iter().map(Change::version).collect();
                 if !changes.is_empty() {
                     s.record(&changes).await?;
                 }

@@ -196,13 +196,7 @@ impl Runner<'_> {
                 source: &source,
             })
             .collect();
-        let versions = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Adopt { version, .. } => Some(*version),
-                _ => None,
-            })
-            .collect();
+        let versions = changes.iter().map(Change::version).collect();
         if !changes.is_empty() {
             s.record(&changes).await?;
         }

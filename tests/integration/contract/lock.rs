@@ -49,14 +49,17 @@ fn holding_the_lock(db: &Db, while_held: impl FnOnce()) {
     assert_eq!(holder.expect("the holder finishes"), [1, 2]);
 }
 
+/// The holder's set, with a code migration that does nothing.
+fn doing_nothing() -> migrate::Migrations {
+    CODE.with_code([CodeMigration::new(2, "users_view", "1")
+        .postgres(|_| Ok(()))
+        .sqlite(|_| Ok(()))
+        .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
+        .unwrap()
+}
+
 fn lock_timeout_gives_a_clear_error(db: &Db) {
-    // The same set, with a code migration that does nothing.
-    let set = CODE
-        .with_code([CodeMigration::new(2, "users_view", "1")
-            .postgres(|_| Ok(()))
-            .sqlite(|_| Ok(()))
-            .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
-        .unwrap();
+    let set = doing_nothing();
     let runner = || set.runner().to(2);
     let mut conn = db.open();
     holding_the_lock(db, || {
@@ -75,12 +78,7 @@ fn lock_timeout_gives_a_clear_error(db: &Db) {
 }
 
 fn a_stop_ends_the_wait_for_the_lock(db: &Db) {
-    let set = CODE
-        .with_code([CodeMigration::new(2, "users_view", "1")
-            .postgres(|_| Ok(()))
-            .sqlite(|_| Ok(()))
-            .tokio_postgres(|_| Box::pin(async { Ok(()) }))])
-        .unwrap();
+    let set = doing_nothing();
     let mut conn = db.open();
     holding_the_lock(db, || {
         let before = conn.snapshot();

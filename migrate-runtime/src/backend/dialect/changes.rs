@@ -53,6 +53,19 @@ pub(crate) enum Change<'a> {
     },
 }
 
+impl Change<'_> {
+    /// The version the change concerns.
+    pub(crate) fn version(&self) -> u64 {
+        match *self {
+            Change::Stamp { version, .. }
+            | Change::Adopt { version, .. }
+            | Change::Rechecksum { version, .. }
+            | Change::Resolve { version, .. }
+            | Change::Unmark { version, .. } => version,
+        }
+    }
+}
+
 impl Dialect {
     /// A tracking row of a migration recorded applied without running.
     fn stamp(&self, version: u64, name: &str, checksum: &str, down_sql: Option<&str>) -> String {

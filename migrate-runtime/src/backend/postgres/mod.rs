@@ -9,7 +9,9 @@
 //!   statement) and `COMMIT`, so a fresh apply of N costs about N / 32;
 //! - a no-transaction migration: 2 + one per statement;
 //! - per run with work: 1 per lock attempt, 1 to set up (tables, session,
-//!   prepared statement), 1 to re-read, 1 to finish (unlock, digest).
+//!   prepared statement), 1 to re-read, 1 to finish (unlock, digest);
+//! - the first run on a database without a tracking table: 1 to look for
+//!   another tool's.
 //!
 //! A failure costs 3 more (`ROLLBACK`, reading what committed, the failure
 //! event), plus one per statement when the server gave no error position
