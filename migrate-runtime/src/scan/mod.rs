@@ -15,6 +15,7 @@ pub use self::problem::{Problem, Rule, ScanError};
 
 pub(crate) mod directives;
 pub(crate) use directives::of_stored as directives_of_stored;
+mod checks;
 mod files;
 mod folders;
 mod foreign;

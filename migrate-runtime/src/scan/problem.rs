@@ -64,9 +64,32 @@ pub enum Rule {
     /// yoyo's `-- depends:` headers that are not one chain in the files'
     /// order.
     InvalidDepends,
+    /// A statement that cannot run inside a transaction block
+    /// (`CREATE INDEX CONCURRENTLY`, `VACUUM`, …) in a migration that runs
+    /// in one.
+    NeedsNoTransaction,
+    /// A psql meta-command (`\set`, `\i`, `\connect`), which is not SQL.
+    PsqlMetaCommand,
+    /// `COPY … FROM STDIN`, whose rows a migration cannot send.
+    CopyFromStdin,
+    /// A value added to an enum type used in the transaction that added it.
+    EnumValueInTransaction,
+    /// SQLite's `PRAGMA foreign_keys` in a migration that runs in a
+    /// transaction, where SQLite ignores it.
+    PragmaInTransaction,
 }
 
 impl Rule {
+    /// The rules about what a statement does, which `-- migrate:allow
+    /// <rule>` silences for a statement or a file.
+    pub(crate) const ALLOWABLE: [Rule; 5] = [
+        Rule::NeedsNoTransaction,
+        Rule::PsqlMetaCommand,
+        Rule::CopyFromStdin,
+        Rule::EnumValueInTransaction,
+        Rule::PragmaInTransaction,
+    ];
+
     /// The rule's short name, as shown in messages.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -94,6 +117,11 @@ impl Rule {
             Rule::ForeignCode => "foreign-code",
             Rule::VersionOrder => "version-order",
             Rule::InvalidDepends => "invalid-depends",
+            Rule::NeedsNoTransaction => "needs-no-transaction",
+            Rule::PsqlMetaCommand => "psql-meta-command",
+            Rule::CopyFromStdin => "copy-from-stdin",
+            Rule::EnumValueInTransaction => "enum-value-in-transaction",
+            Rule::PragmaInTransaction => "pragma-in-transaction",
         }
     }
 }
@@ -110,6 +138,8 @@ impl fmt::Display for Rule {
 pub struct Problem {
     pub(crate) file: PathBuf,
     pub(crate) line: Option<usize>,
+    /// The 1-based column (in characters), for a problem at a statement.
+    pub(crate) column: Option<usize>,
     pub(crate) rule: Rule,
     pub(crate) message: String,
 }
@@ -119,6 +149,7 @@ impl Problem {
         Problem {
             file: file.into(),
             line: Some(line),
+            column: None,
             rule,
             message,
         }
@@ -135,6 +166,7 @@ impl Problem {
         Problem {
             file: path.into(),
             line: None,
+            column: None,
             rule,
             message,
         }
@@ -154,6 +186,13 @@ impl Problem {
         self.line
     }
 
+    /// The 1-based column (in characters) of the statement at fault, for
+    /// the rules about what a statement does.
+    #[must_use]
+    pub fn column(&self) -> Option<usize> {
+        self.column
+    }
+
     /// The rule that is broken.
     #[must_use]
     pub fn rule(&self) -> Rule {
@@ -171,9 +210,12 @@ impl Problem {
     #[must_use]
     pub fn display_relative_to(&self, base: &Path) -> String {
         let file = self.file.strip_prefix(base).unwrap_or(&self.file).display();
-        match self.line {
-            Some(line) => format!("{file}:{line}: {} [{}]", self.message, self.rule),
-            None => format!("{file}: {} [{}]", self.message, self.rule),
+        match (self.line, self.column) {
+            (Some(line), Some(col)) => {
+                format!("{file}:{line}:{col}: {} [{}]", self.message, self.rule)
+            }
+            (Some(line), None) => format!("{file}:{line}: {} [{}]", self.message, self.rule),
+            (None, _) => format!("{file}: {} [{}]", self.message, self.rule),
         }
     }
 }
@@ -216,6 +258,17 @@ impl<'a> FileProblems<'a> {
 
     /// Reports a problem at `line`; its message is made only if it is listed.
     pub(crate) fn report(&mut self, line: usize, rule: Rule, message: impl FnOnce() -> String) {
+        self.report_at(line, None, rule, message);
+    }
+
+    /// [`FileProblems::report`] at a column too.
+    pub(crate) fn report_at(
+        &mut self,
+        line: usize,
+        column: Option<usize>,
+        rule: Rule,
+        message: impl FnOnce() -> String,
+    ) {
         let i = match self.counts.iter().position(|(r, ..)| *r == rule) {
             Some(i) => i,
             None => {
@@ -226,8 +279,9 @@ impl<'a> FileProblems<'a> {
         let (_, n, first_unlisted) = &mut self.counts[i];
         *n += 1;
         if *n <= LISTED_PER_RULE {
-            self.out
-                .push(Problem::new(self.path, line, rule, message()));
+            let mut problem = Problem::new(self.path, line, rule, message());
+            problem.column = column;
+            self.out.push(problem);
         } else if *n == LISTED_PER_RULE + 1 {
             *first_unlisted = line;
         }

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::directives;
+use super::{checks, directives};
 use super::problem::{FileProblems, Problem, Rule};
 use super::Direction;
 use crate::model::{Directives, Span};
@@ -72,9 +72,14 @@ pub(super) fn check(
     if is_up && lexed.statements.is_empty() {
         problems.whole_file(Rule::EmptyUp, "up file holds no SQL statement".to_owned());
     }
-    if !directives.no_transaction {
+    // A seed file always runs in a transaction of its own, whatever its
+    // header says.
+    let transactional = direction == Direction::Seed || !directives.no_transaction;
+    if transactional {
         check_transaction_control(&text, &lexed, &mut problems);
     }
+    let allows = directives::allows(&text, &lexed, &mut problems);
+    checks::check(&text, &lexed, transactional, &allows, &mut problems);
     let statements = lexed.statements.iter().map(|s| (s.start, s.end)).collect();
     Some(Read {
         text,

@@ -197,14 +197,14 @@ fn sqlite_bracket(prev_word: &str) -> bool {
     )
 }
 
-fn line_end(b: &[u8], i: usize) -> usize {
+pub(super) fn line_end(b: &[u8], i: usize) -> usize {
     b[i..]
         .iter()
         .position(|&c| c == b'\n')
         .map_or(b.len(), |p| i + p + 1)
 }
 
-fn block_comment_end(b: &[u8], start: usize) -> Result<usize, Unterminated> {
+pub(super) fn block_comment_end(b: &[u8], start: usize) -> Result<usize, Unterminated> {
     let mut depth = 0usize;
     let mut i = start;
     while i + 1 < b.len() {
@@ -229,7 +229,7 @@ fn block_comment_end(b: &[u8], start: usize) -> Result<usize, Unterminated> {
     })
 }
 
-fn quoted_end(
+pub(super) fn quoted_end(
     b: &[u8],
     start: usize,
     close: u8,
@@ -258,7 +258,7 @@ fn quoted_end(
 
 /// If a dollar-quote tag (`$$` or `$name$`) opens at `i`, returns the offset
 /// just past it.
-fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
+pub(super) fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     if b.get(j).is_some_and(u8::is_ascii_digit) {
         return None; // `$1` is a parameter
@@ -275,7 +275,7 @@ fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
-fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unterminated> {
+pub(super) fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unterminated> {
     let tag = &b[start..tag_end];
     b[tag_end..]
         .windows(tag.len())
@@ -287,7 +287,7 @@ fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unte
         })
 }
 
-fn word_end(b: &[u8], i: usize) -> usize {
+pub(super) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
     while j < b.len()
         && (b[j] == b'_' || b[j] == b'$' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)

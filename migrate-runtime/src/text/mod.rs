@@ -4,3 +4,4 @@
 pub(crate) mod checksum;
 pub(crate) mod duration;
 pub(crate) mod lexer;
+pub(crate) mod tokens;

@@ -17,6 +17,7 @@ mod hostile;
 mod layouts;
 mod rules;
 mod seeds;
+mod statements;
 
 /// A problem as the tests compare it: the file relative to the folder, the
 /// line (none for a folder) and the rule.
