@@ -112,7 +112,11 @@ fn layouts() {
             write(dir.path(), i, &up_sql(i));
         }
         let times = measure(|| {
-            let set = migrate_runtime::scan_with(dir.path(), Some(layout)).expect("valid folder");
+            let set = migrate_runtime::scan_with(
+                dir.path(),
+                &migrate_runtime::ScanOptions::new().layout(layout),
+            )
+            .expect("valid folder");
             assert_eq!(set.migrations().len(), N);
             black_box(set);
         });

@@ -65,7 +65,10 @@ pub use runner::{
     Policy, Resolution, Rollback, Runner, Stop, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
     DEFAULT_TABLE,
 };
-pub use scan::{scan, scan_with, Layout, Problem, Rule, ScanError, ScannedSet, UnknownLayout};
+pub use scan::{
+    scan, scan_with, Layout, Problem, Rule, ScanError, ScanOptions, ScannedSet, Severity,
+    UnknownLayout, UnknownRule,
+};
 pub use text::checksum::checksum;
 pub use text::duration::parse_duration;
 

@@ -7,6 +7,7 @@
 //! `-- migrate:allow <rule>` silences it.
 
 use super::directives::Allow;
+use super::lint::Lint;
 use super::problem::{FileProblems, Rule};
 use crate::text::lexer::{Lexed, Positions, Statement};
 use crate::text::tokens::{find, starts, tokens, Kind, Token};
@@ -25,15 +26,33 @@ const OUTSIDE_ONLY: &[&[&str]] = &[
     &["DROP", "TABLESPACE"],
 ];
 
-/// One script's statements checked; `transactional`: the script runs in a
-/// transaction; `allows`: its `-- migrate:allow` comments.
+/// What a script is, for its checks.
+pub(super) struct Script<'a> {
+    /// It runs in a transaction.
+    pub(super) transactional: bool,
+    /// It is an up script, which the lint reads.
+    pub(super) linted: bool,
+    /// Its header sets a lock timeout.
+    pub(super) lock_timeout: bool,
+    /// Its `-- migrate:allow` comments.
+    pub(super) allows: &'a [Allow],
+}
+
+/// One script's statements checked, and linted if it is an up script.
 pub(super) fn check(
     text: &str,
     lexed: &Lexed,
-    transactional: bool,
-    allows: &[Allow],
+    script: &Script<'_>,
     problems: &mut FileProblems<'_>,
 ) {
+    let Script {
+        transactional,
+        allows,
+        ..
+    } = *script;
+    let mut lint = script
+        .linted
+        .then(|| Lint::new(transactional, script.lock_timeout));
     let header_end = lexed.statements.first().map_or(text.len(), |s| s.start);
     let header_lines = Positions::new(text).line_col(header_end).0;
     let mut positions = Positions::new(text);
@@ -51,7 +70,12 @@ pub(super) fn check(
         let allowed = |rule: Rule| {
             file_allows.contains(&rule)
                 || allows.iter().any(|&(l, r, own)| {
-                    r == rule && if own { l + 1 == line } else { l >= line && l <= last_line }
+                    r == rule
+                        && if own {
+                            l + 1 == line
+                        } else {
+                            l >= line && l <= last_line
+                        }
                 })
         };
         let mut report = |rule: Rule, message: String| {
@@ -60,6 +84,9 @@ pub(super) fn check(
             }
         };
         let t = tokens(text, s.start, s.end);
+        if let Some(lint) = &mut lint {
+            lint.statement(&t, &mut report);
+        }
         if let Some(message) = meta_command(text, s) {
             report(Rule::PsqlMetaCommand, message);
             continue;
@@ -95,7 +122,9 @@ pub(super) fn check(
             );
         }
         for (value, ty, at) in &added_values {
-            if t.iter().any(|k| matches!(&k.kind, Kind::Str(v) if v == value)) {
+            if t.iter()
+                .any(|k| matches!(&k.kind, Kind::Str(v) if v == value))
+            {
                 report(
                     Rule::EnumValueInTransaction,
                     format!(
@@ -137,7 +166,9 @@ fn added_value(t: &[Token]) -> Option<(String, String)> {
     if !starts(t, 0, &["ALTER", "TYPE"]) {
         return None;
     }
-    let add = t.windows(2).position(|w| w[0].is("ADD") && w[1].is("VALUE"))?;
+    let add = t
+        .windows(2)
+        .position(|w| w[0].is("ADD") && w[1].is("VALUE"))?;
     let ty: Vec<String> = t[2..add].iter().filter_map(Token::name).collect();
     t[add + 2..].iter().find_map(|k| match &k.kind {
         Kind::Str(v) => Some((v.clone(), ty.join("."))),

@@ -190,7 +190,7 @@ mod tests {
 pub(crate) type Allow = (usize, Rule, bool);
 
 /// The `-- migrate:allow <rule> …` comments of `text`, each rule one of
-/// [`Rule::ALLOWABLE`] (another name is a problem). In the header one
+/// the rules about what a statement does (another name is a problem). In the header one
 /// allows the rule in the whole file; beside a statement, in that one.
 pub(crate) fn allows(text: &str, lexed: &Lexed, problems: &mut FileProblems<'_>) -> Vec<Allow> {
     let mut found = Vec::new();
@@ -207,18 +207,21 @@ pub(crate) fn allows(text: &str, lexed: &Lexed, problems: &mut FileProblems<'_>)
         let (line, _) = positions.line_col(start);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let own_line = text[line_start..start].trim().is_empty();
-        let names: Vec<&str> = words.collect();
+        // Names apart by blanks or commas.
+        let names: Vec<&str> = words
+            .flat_map(|w| w.split(','))
+            .filter(|w| !w.is_empty())
+            .collect();
         if names.is_empty() {
             problems.report(line, Rule::InvalidDirective, || {
                 "`-- migrate:allow` needs the rule it allows, as in `-- migrate:allow needs-no-transaction`".to_owned()
             });
         }
         for name in names {
-            match Rule::ALLOWABLE.iter().find(|r| r.name() == name) {
-                Some(rule) => found.push((line, *rule, own_line)),
-                None => problems.report(line, Rule::InvalidDirective, || {
-                    let known: Vec<&str> = Rule::ALLOWABLE.iter().map(|r| r.name()).collect();
-                    format!("`-- migrate:allow {name}`: no such rule to allow (these can be: {})", known.join(", "))
+            match name.parse::<Rule>() {
+                Ok(rule) => found.push((line, rule, own_line)),
+                Err(e) => problems.report(line, Rule::InvalidDirective, || {
+                    format!("`-- migrate:allow {name}`: {e}")
                 }),
             }
         }

@@ -11,7 +11,9 @@ use self::version::Scheme;
 use crate::model::{digest_of, Directives, Migration, Migrations, Seed, Span};
 
 pub use self::layout::{Layout, UnknownLayout};
-pub use self::problem::{Problem, Rule, ScanError};
+pub use self::options::ScanOptions;
+pub use self::problem::{Problem, ScanError};
+pub use self::rule::{Rule, Severity, UnknownRule};
 
 pub(crate) mod directives;
 pub(crate) use directives::of_stored as directives_of_stored;
@@ -20,9 +22,13 @@ mod files;
 mod folders;
 mod foreign;
 mod layout;
+mod lint;
+mod lint_actions;
 pub(crate) mod names;
+mod options;
 mod pairing;
 pub(crate) mod problem;
+mod rule;
 mod rules;
 mod sections;
 mod seeds;
@@ -42,6 +48,7 @@ pub struct ScannedSet {
     layout: Layout,
     ignored: Vec<PathBuf>,
     notes: Vec<String>,
+    warnings: Vec<Problem>,
 }
 
 impl ScannedSet {
@@ -92,6 +99,14 @@ impl ScannedSet {
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
+
+    /// The findings of the rules set to [`Severity::Warn`] (by default the
+    /// lint of lock and rewrite hazards), ordered by file and line: what
+    /// `migrate check` prints and the build lets pass.
+    #[must_use]
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
 }
 
 impl Migrations {
@@ -102,18 +117,17 @@ impl Migrations {
     /// # Errors
     /// Returns every problem found in the folder (see [`ScanError`]).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, ScanError> {
-        Self::from_dir_with(dir, None)
+        Self::from_dir_with(dir, &ScanOptions::new())
     }
 
-    /// [`Migrations::from_dir`] with the folder's layout declared (`None`:
-    /// told from its files), as `layout = "…"` in `migrate.toml` and the
-    /// macro's `layout` argument declare it.
+    /// [`Migrations::from_dir`] with what `migrate.toml` and the macro's
+    /// arguments declare: the layout, the engine, the lint's severities.
     ///
     /// # Errors
     /// Returns every problem found in the folder (see [`ScanError`]).
-    pub fn from_dir_with(dir: impl AsRef<Path>, layout: Option<Layout>) -> Result<Self, ScanError> {
+    pub fn from_dir_with(dir: impl AsRef<Path>, options: &ScanOptions) -> Result<Self, ScanError> {
         let dir = dir.as_ref();
-        let set = scan_with(dir, layout)?;
+        let set = scan_with(dir, options)?;
         Ok(Migrations {
             dir: Cow::Owned(dir.display().to_string()),
             digest: Cow::Owned(digest_of(&set.migrations)),
@@ -176,15 +190,17 @@ impl Gathered<'_> {
 /// # Errors
 /// Returns every problem found, not only the first.
 pub fn scan(dir: &Path) -> Result<ScannedSet, ScanError> {
-    scan_with(dir, None)
+    scan_with(dir, &ScanOptions::new())
 }
 
-/// Scans and validates the folder `dir` in `layout` (`None`: told from its
-/// files, see [`Layout`]).
+/// Scans and validates the folder `dir` as `options` say: its layout (or
+/// told from its files, see [`Layout`]), its engine, the lint's
+/// severities.
 ///
 /// # Errors
-/// Returns every problem found, not only the first.
-pub fn scan_with(dir: &Path, layout: Option<Layout>) -> Result<ScannedSet, ScanError> {
+/// Returns every problem found, not only the first; warnings are in the
+/// set ([`ScannedSet::warnings`]).
+pub fn scan_with(dir: &Path, options: &ScanOptions) -> Result<ScannedSet, ScanError> {
     let folder_problem = |problem| ScanError {
         problems: vec![problem],
     };
@@ -193,7 +209,7 @@ pub fn scan_with(dir: &Path, layout: Option<Layout>) -> Result<ScannedSet, ScanE
         .into_iter()
         .filter(|(name, _)| !name.starts_with('.'))
         .collect();
-    let layout = match layout {
+    let layout = match options.declared_layout() {
         Some(l) => l,
         None => layout::detect(dir, &listing).map_err(folder_problem)?,
     };
@@ -236,12 +252,15 @@ pub fn scan_with(dir: &Path, layout: Option<Layout>) -> Result<ScannedSet, ScanE
         version::check_versions(dir, &g.entries, &mut g.problems);
     }
     let Gathered {
-        mut problems,
+        problems,
         normalized,
         ignored,
         notes,
         ..
     } = g;
+    let (mut problems, mut warnings) = options.sort(problems);
+    let by_place = |a: &Problem, b: &Problem| (&a.file, a.line).cmp(&(&b.file, b.line));
+    warnings.sort_by(by_place);
     if problems.is_empty() {
         Ok(ScannedSet {
             migrations,
@@ -250,9 +269,10 @@ pub fn scan_with(dir: &Path, layout: Option<Layout>) -> Result<ScannedSet, ScanE
             layout,
             ignored,
             notes,
+            warnings,
         })
     } else {
-        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        problems.sort_by(by_place);
         Err(ScanError { problems })
     }
 }

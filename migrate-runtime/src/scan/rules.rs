@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::Path;
 
-use super::{checks, directives};
 use super::problem::{FileProblems, Problem, Rule};
 use super::Direction;
+use super::{checks, directives};
 use crate::model::{Directives, Span};
 use crate::text::checksum::normalize;
 use crate::text::lexer::{self as sql, Lexed};
@@ -79,7 +79,13 @@ pub(super) fn check(
         check_transaction_control(&text, &lexed, &mut problems);
     }
     let allows = directives::allows(&text, &lexed, &mut problems);
-    checks::check(&text, &lexed, transactional, &allows, &mut problems);
+    let script = checks::Script {
+        transactional,
+        linted: is_up,
+        lock_timeout: directives.lock_timeout.is_some(),
+        allows: &allows,
+    };
+    checks::check(&text, &lexed, &script, &mut problems);
     let statements = lexed.statements.iter().map(|s| (s.start, s.end)).collect();
     Some(Read {
         text,

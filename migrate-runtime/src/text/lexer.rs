@@ -275,7 +275,11 @@ pub(super) fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
-pub(super) fn dollar_body_end(b: &[u8], start: usize, tag_end: usize) -> Result<usize, Unterminated> {
+pub(super) fn dollar_body_end(
+    b: &[u8],
+    start: usize,
+    tag_end: usize,
+) -> Result<usize, Unterminated> {
     let tag = &b[start..tag_end];
     b[tag_end..]
         .windows(tag.len())

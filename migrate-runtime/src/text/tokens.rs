@@ -3,7 +3,9 @@
 //! their text, quoted identifiers, punctuation. Comments and blanks are
 //! left out. Not a parser: rules match token sequences.
 
-use super::lexer::{block_comment_end, dollar_body_end, dollar_tag, line_end, quoted_end, word_end};
+use super::lexer::{
+    block_comment_end, dollar_body_end, dollar_tag, line_end, quoted_end, word_end,
+};
 
 /// One token and where it starts in the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +26,8 @@ pub(crate) enum Kind {
     Str(String),
     /// A `$tag$…$tag$` body.
     Body,
-    /// A number.
-    Number,
+    /// A number, as written.
+    Number(String),
     /// Any other character (`(`, `,`, `=`, `\`, …).
     Punct(char),
 }
@@ -83,13 +85,16 @@ pub(crate) fn tokens(sql: &str, start: usize, end: usize) -> Vec<Token> {
             while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'_') {
                 j += 1;
             }
-            (Kind::Number, j)
+            (Kind::Number(sql[i..j].to_owned()), j)
         } else if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 {
             let w = word_end(b, i);
             // E'…' strings: the word E and the string, as one string.
             if (w == i + 1) && (c == b'E' || c == b'e') && b.get(w) == Some(&b'\'') {
                 let close = quoted_end(b, w, b'\'', true, "string").unwrap_or(end);
-                (Kind::Str(sql[w + 1..close.saturating_sub(1).max(w + 1)].to_owned()), close)
+                (
+                    Kind::Str(sql[w + 1..close.saturating_sub(1).max(w + 1)].to_owned()),
+                    close,
+                )
             } else {
                 (Kind::Word(sql[i..w].to_ascii_uppercase()), w)
             }
@@ -105,7 +110,11 @@ pub(crate) fn tokens(sql: &str, start: usize, end: usize) -> Vec<Token> {
 
 /// The index of the first token after `from` that is the word `word`.
 pub(crate) fn find(tokens: &[Token], from: usize, word: &str) -> Option<usize> {
-    tokens.iter().skip(from).position(|t| t.is(word)).map(|p| p + from)
+    tokens
+        .iter()
+        .skip(from)
+        .position(|t| t.is(word))
+        .map(|p| p + from)
 }
 
 /// Whether the tokens from `from` start with `words`.
@@ -119,7 +128,10 @@ mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<Kind> {
-        tokens(sql, 0, sql.len()).into_iter().map(|t| t.kind).collect()
+        tokens(sql, 0, sql.len())
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
     }
 
     #[test]
@@ -142,7 +154,7 @@ mod tests {
                 Kind::Word("AND".into()),
                 Kind::Body,
                 Kind::Punct('>'),
-                Kind::Number,
+                Kind::Number("1.5".into()),
             ]
         );
         assert_eq!(kinds("E'a\\'b'"), [Kind::Str("a\\'b".into())]);

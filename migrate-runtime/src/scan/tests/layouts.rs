@@ -3,18 +3,19 @@
 //! and line of the file on disk.
 
 use super::*;
-use crate::scan::{scan_with, Layout};
+use crate::scan::{scan_with, Layout, ScanOptions};
 
 impl Folder {
     /// The set in `layout`; fails the test with the problems.
     fn scan_as(&self, layout: Layout) -> ScannedSet {
-        scan_with(self.path(), Some(layout))
+        scan_with(self.path(), &ScanOptions::new().layout(layout))
             .unwrap_or_else(|e| panic!("expected a clean scan: {e}"))
     }
 
     /// The problems in `layout`.
     fn problems_as(&self, layout: Layout) -> Vec<Found> {
-        let error = scan_with(self.path(), Some(layout)).expect_err("expected problems");
+        let error = scan_with(self.path(), &ScanOptions::new().layout(layout))
+            .expect_err("expected problems");
         error
             .problems()
             .iter()

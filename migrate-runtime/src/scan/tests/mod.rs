@@ -15,6 +15,7 @@ use crate::text::checksum::checksum;
 
 mod hostile;
 mod layouts;
+mod lint;
 mod rules;
 mod seeds;
 mod statements;

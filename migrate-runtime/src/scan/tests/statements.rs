@@ -52,7 +52,11 @@ fn psql_meta_commands_and_copy_from_stdin_are_not_sql() {
             (Some(3), Some(1), Rule::CopyFromStdin),
         ]
     );
-    assert!(f.messages()[0].contains("`\\set` is a psql meta-command"), "{:?}", f.messages());
+    assert!(
+        f.messages()[0].contains("`\\set` is a psql meta-command"),
+        "{:?}",
+        f.messages()
+    );
     // COPY from a server file is SQL.
     up("COPY t FROM '/var/lib/data.csv' WITH (FORMAT csv);\n").scan();
 }
@@ -62,8 +66,15 @@ fn an_enum_value_is_not_used_in_the_transaction_that_added_it() {
     let f = up(
         "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'elated';\nUPDATE person SET current_mood = 'elated' WHERE id = 1;\n",
     );
-    assert_eq!(found(&f), [(Some(2), Some(1), Rule::EnumValueInTransaction)]);
-    assert!(f.messages()[0].contains("`ALTER TYPE mood ADD VALUE` on line 1"), "{:?}", f.messages());
+    assert_eq!(
+        found(&f),
+        [(Some(2), Some(1), Rule::EnumValueInTransaction)]
+    );
+    assert!(
+        f.messages()[0].contains("`ALTER TYPE mood ADD VALUE` on line 1"),
+        "{:?}",
+        f.messages()
+    );
     // Added alone, or used without a transaction: fine.
     up("ALTER TYPE mood ADD VALUE 'elated';\n").scan();
     up("-- migrate:no-transaction\nALTER TYPE mood ADD VALUE 'elated';\nUPDATE person SET current_mood = 'elated';\n").scan();
@@ -99,9 +110,10 @@ fn allow_silences_a_rule_for_a_statement_or_the_file() {
 
 #[test]
 fn a_seed_file_runs_in_a_transaction_whatever_its_header_says() {
-    let f = Folder::new()
-        .pair("0001_a")
-        .file("seeds/dev/001_users.sql", "-- migrate:no-transaction\nBEGIN;\nVACUUM;\nCOMMIT;\n");
+    let f = Folder::new().pair("0001_a").file(
+        "seeds/dev/001_users.sql",
+        "-- migrate:no-transaction\nBEGIN;\nVACUUM;\nCOMMIT;\n",
+    );
     assert_eq!(
         found(&f),
         [

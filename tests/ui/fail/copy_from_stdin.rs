@@ -1,0 +1,5 @@
+static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("tests/ui/fixtures/copy_from_stdin");
+
+fn main() {
+    let _ = &MIGRATIONS;
+}

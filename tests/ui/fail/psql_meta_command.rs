@@ -1,0 +1,5 @@
+static MIGRATIONS: migrate::Migrations = migrate::embed_migrations!("tests/ui/fixtures/psql_meta_command");
+
+fn main() {
+    let _ = &MIGRATIONS;
+}
