@@ -44,9 +44,9 @@ pub use migrate_runtime::{
     DownSource, DriverError, Engine, Error, ErrorCode, Event, EventKind, Finding, Foreign, Layout,
     Migration, MigrationFailure, MigrationState, Migrations, PendingMigration, Plan, PlannedStep,
     Policy, Problem, Progress, Report, Resolution, Rollback, RolledBack, Rule, Runner, ScanError,
-    ScannedSet, Seed, SeedOutcome, SeedReport, SeededFile, SqlState, Status, Stop, Stopped,
-    UnknownForeign, UnknownLayout, Warning, DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD,
-    DEFAULT_TABLE,
+    ScanOptions, ScannedSet, Seed, SeedOutcome, SeedReport, SeededFile, Severity, SqlState, Status,
+    Stop, Stopped, UnknownEngine, UnknownForeign, UnknownLayout, UnknownRule, Warning,
+    DEFAULT_LOCK_WAIT, DEFAULT_SLOW_THRESHOLD, DEFAULT_TABLE,
 };
 
 #[cfg(feature = "cli")]

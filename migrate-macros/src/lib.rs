@@ -23,8 +23,12 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
-use syn::parse::{Parse, ParseStream};
-use syn::{parse_macro_input, Ident, LitStr, Token};
+use syn::{parse_macro_input, LitStr};
+
+use args::Args;
+
+mod args;
+mod config;
 
 /// Embeds and checks a migrations folder at build time.
 ///
@@ -34,8 +38,20 @@ use syn::{parse_macro_input, Ident, LitStr, Token};
 /// layouts look alike, say which: `embed_migrations!("migrations", layout =
 /// "golang-migrate")` (see `migrate::Layout` for the names). Every
 /// file is read and validated (numbering, up/down pairs, names, UTF-8,
-/// directives, SQL literals); any problem fails the build with the file,
-/// the line and the rule. Editing a file rebuilds the crate; for a newly
+/// directives, SQL literals, what each statement does); any problem fails
+/// the build with the file, the line and the rule.
+///
+/// The lint of lock and rewrite hazards warns by default (`migrate check`
+/// prints it); `engine = "postgres"` or `"sqlite"` checks only that
+/// engine's rules, and `deny = ["rule", …]`, `warn = [...]`, `allow = [...]`
+/// set severities, over the `engine` and `[lint]` of a `migrate.toml`
+/// beside `Cargo.toml` or in the workspace's root:
+///
+/// ```text
+/// embed_migrations!("migrations", engine = "postgres", deny = ["index-without-concurrently"])
+/// ```
+///
+/// Editing a file (or `migrate.toml`) rebuilds the crate; for a newly
 /// added file to be noticed, add a one-line `build.rs`:
 ///
 /// ```text
@@ -46,55 +62,32 @@ use syn::{parse_macro_input, Ident, LitStr, Token};
 /// ```
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
-    let Args { lit, layout } = parse_macro_input!(input as Args);
-    expand(&lit, layout)
+    let args = parse_macro_input!(input as Args);
+    expand(&args)
         .unwrap_or_else(|e| {
             // Several `compile_error!`s are not an expression: wrap them in a
             // block that still has the right type, so that each problem is
             // reported once and nothing else is.
             let errors = e.into_compile_error();
-            let shown = lit.value();
+            let shown = args.lit.value();
             quote! {{ #errors ::migrate::__private::migrations(#shown, &[], &[], "") }}
         })
         .into()
 }
 
-/// The macro's arguments: the folder, and optionally `layout = "…"`.
-struct Args {
-    lit: LitStr,
-    layout: Option<migrate_runtime::Layout>,
-}
-
-impl Parse for Args {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let lit: LitStr = input.parse()?;
-        let mut layout = None;
-        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
-            let key: Ident = input.parse()?;
-            if key != "layout" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("unknown argument `{key}`: the one argument after the folder is `layout = \"…\"`"),
-                ));
-            }
-            input.parse::<Token![=]>()?;
-            let value: LitStr = input.parse()?;
-            layout = Some(
-                value
-                    .value()
-                    .parse()
-                    .map_err(|e| syn::Error::new(value.span(), e))?,
-            );
-            input.parse::<Option<Token![,]>>()?;
-        }
-        Ok(Args { lit, layout })
-    }
-}
-
-fn expand(lit: &LitStr, layout: Option<migrate_runtime::Layout>) -> syn::Result<TokenStream2> {
+fn expand(args: &Args) -> syn::Result<TokenStream2> {
+    let lit = &args.lit;
     let base = manifest_dir(lit)?;
     let dir = base.join(lit.value());
-    let set = migrate_runtime::scan_with(&dir, layout).map_err(|e| {
+    // `migrate.toml` (beside Cargo.toml or above it) first, the arguments
+    // over it.
+    let found = config::read(&base, lit)?;
+    let options = args.options(found.as_ref().map(|c| &c.options));
+    let tracked = found.as_ref().map(|c| {
+        let shown = c.path.to_string_lossy();
+        quote! { const _: &[u8] = ::core::include_bytes!(#shown); }
+    });
+    let set = migrate_runtime::scan_with(&dir, &options).map_err(|e| {
         e.problems()
             .iter()
             .map(|p| syn::Error::new(lit.span(), p.display_relative_to(&base)))
@@ -165,6 +158,7 @@ fn expand(lit: &LitStr, layout: Option<migrate_runtime::Layout>) -> syn::Result<
     let digest = set.digest();
     Ok(quote! {
         {
+            #tracked
             const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#items),*];
             const SEEDS: &[::migrate::__private::Seed] = &[#(#seeds),*];
             ::migrate::__private::migrations(#shown, MIGRATIONS, SEEDS, #digest)

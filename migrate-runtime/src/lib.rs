@@ -49,7 +49,7 @@ pub use backend::{PgConnectOptions, DEFAULT_CONNECT_TIMEOUT};
 pub use model::CodeFuture;
 pub use model::{
     CodeError, CodeMigration, Engine, Foreign, Migration, MigrationState, Migrations, Seed,
-    UnknownForeign,
+    UnknownEngine, UnknownForeign,
 };
 #[cfg(feature = "runner")]
 pub use outcome::{

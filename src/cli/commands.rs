@@ -348,7 +348,7 @@ impl Cmd<'_> {
 
 /// The URL: `--database-url`, the chosen environment's, `DATABASE_URL`,
 /// then the config file's default.
-fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
+pub(super) fn database_url(global: &Global, config: &Config) -> Result<String, Failure> {
     let from_env_var = || std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
     let url = match (&global.database_url, &config.database_url) {
         (Some(flag), _) => Some(flag.clone()),

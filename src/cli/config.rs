@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use migrate_runtime::{Engine, Rule, Severity};
 use serde::Deserialize;
 
 use super::Failure;
@@ -31,6 +32,13 @@ struct File {
     defaults: Settings,
     #[serde(default)]
     environments: BTreeMap<String, Settings>,
+    /// The engine the migrations are written for (`postgres`, `sqlite`):
+    /// the scanner then checks only its rules. Also read by the macro.
+    engine: Option<String>,
+    /// Rule name to severity (`deny`, `warn`, `allow`). Also read by the
+    /// macro.
+    #[serde(default)]
+    lint: BTreeMap<String, String>,
 }
 
 /// The settings of one run: the file's defaults, the environment's, then
@@ -53,6 +61,10 @@ pub(crate) struct Config {
     pub(crate) protected: bool,
     /// The folder's layout, when the file declares it.
     pub(crate) layout: Option<migrate_runtime::Layout>,
+    /// The engine the file declares.
+    pub(crate) engine: Option<Engine>,
+    /// The `[lint]` table's severities.
+    pub(crate) lint: Vec<(Rule, Severity)>,
 }
 
 /// Reads `.env` (without overriding the environment) and the config file:
@@ -94,8 +106,32 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
             })
             .transpose()
     };
+    let engine = file
+        .engine
+        .as_deref()
+        .map(|e| {
+            e.parse::<Engine>()
+                .map_err(|m| config_failure(&at(None, "engine"), "engine", &m.to_string()))
+        })
+        .transpose()?;
+    let lint = file
+        .lint
+        .iter()
+        .map(|(rule, severity)| {
+            let place = at(Some("lint"), rule);
+            let rule = rule
+                .parse::<Rule>()
+                .map_err(|e| config_failure(&place, "lint", &e.to_string()))?;
+            let severity = severity
+                .parse::<Severity>()
+                .map_err(|e| config_failure(&place, "lint", &format!("{rule}: {e}")))?;
+            Ok((rule, severity))
+        })
+        .collect::<Result<_, Failure>>()?;
     Ok(Config {
         env: env.map(str::to_owned),
+        engine,
+        lint,
         database_url: settings
             .database_url
             .map(|u| interpolate(&u).map(|u| beside(&base, u)))
@@ -127,6 +163,13 @@ pub(crate) fn load(path: Option<&Path>, env: Option<&str>) -> Result<Config, Fai
             })
             .transpose()?,
     })
+}
+
+/// A setting of the file that is wrong: where, and why.
+fn config_failure(place: &str, key: &str, message: &str) -> Failure {
+    Failure::usage(format!("{place}: {key}: {message}"))
+        .with("kind", "config")
+        .with("key", key)
 }
 
 /// The file's defaults overridden by environment `env`'s section: the

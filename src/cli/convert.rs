@@ -9,13 +9,13 @@ use serde_json::json;
 use super::generate::snake;
 use super::output::Out;
 use super::Failure;
-use crate::{Layout, Migration};
+use crate::{Layout, Migration, ScanOptions};
 
-/// Converts the folder `dir` (in `layout`, or as its files show) into
-/// `into`, in `to` (native).
+/// Converts the folder `dir` (read as `options` say: in their layout, or
+/// as its files show) into `into`, in `to` (native).
 pub(crate) fn convert(
     dir: &Path,
-    layout: Option<Layout>,
+    options: &ScanOptions,
     to: Layout,
     into: &Path,
     out: &Out,
@@ -26,7 +26,7 @@ pub(crate) fn convert(
         )));
     }
     let scanned =
-        migrate_runtime::scan_with(dir, layout).map_err(|e| super::problems(dir, &e, out))?;
+        migrate_runtime::scan_with(dir, options).map_err(|e| super::problems(dir, &e, out))?;
     if fs::read_dir(into).is_ok_and(|mut d| d.next().is_some()) {
         return Err(Failure::usage(format!(
             "{} is not empty: convert writes a new folder",
@@ -61,11 +61,12 @@ pub(crate) fn convert(
     for line in &changes {
         out.line(line);
     }
-    let verdict = migrate_runtime::scan_with(into, Some(Layout::Native));
+    let verdict = migrate_runtime::scan_with(into, &ScanOptions::new().layout(Layout::Native));
     let check = match &verdict {
         Ok(_) => "native: check passes".to_owned(),
         Err(_) => {
-            let sqlx = migrate_runtime::scan_with(into, Some(Layout::Sqlx)).is_ok();
+            let sqlx =
+                migrate_runtime::scan_with(into, &ScanOptions::new().layout(Layout::Sqlx)).is_ok();
             if sqlx {
                 "the versions kept are not a gap-free sequence or 14-digit timestamps, as native versions are: read the folder with `layout = \"sqlx\"` (pairs, any versions), or renumber it".to_owned()
             } else {

@@ -71,14 +71,14 @@ pub(crate) fn new_migration(
     dir: &Path,
     description: &str,
     args: &TemplateArgs,
-    layout: Option<crate::Layout>,
+    options: &crate::ScanOptions,
 ) -> Result<Vec<PathBuf>, String> {
     // Native pairs only: in another tool's folder they would be a second
     // layout.
-    let found = migrate_runtime::scan_with(dir, layout)
+    let found = migrate_runtime::scan_with(dir, options)
         .map(|set| set.layout())
         .ok()
-        .or(layout);
+        .or(options.declared_layout());
     if let Some(other) = found.filter(|l| *l != crate::Layout::Native) {
         return Err(format!(
             "{} is in the {other} layout, and `new` writes migrate's pairs: create the files as {other} names them, or `migrate convert` the folder first",

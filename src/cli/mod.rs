@@ -27,7 +27,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::{Layout, Migrations};
+use crate::{Layout, Migrations, ScanOptions};
 
 pub use args::MigrateArgs;
 
@@ -125,9 +125,10 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
         .or_else(|| config.migrations.clone())
         .unwrap_or_else(|| PathBuf::from("migrations"));
     let layout = cli.layout.or(config.layout);
+    let options = scan_options(&config, layout, &cli.global);
     match &cli.command {
         StandaloneCommand::New(new) => {
-            let files = generate::new_migration(&dir, &new.description, &new.template, layout)
+            let files = generate::new_migration(&dir, &new.description, &new.template, &options)
                 .map_err(Failure::usage)?;
             let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             for f in &shown {
@@ -136,14 +137,14 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             out.document(&serde_json::json!({ "created": shown }));
             Ok(0)
         }
-        StandaloneCommand::Check => check(&dir, layout, out),
+        StandaloneCommand::Check => check(&dir, &options, out),
         StandaloneCommand::Convert { to, out: into } => {
-            convert::convert(&dir, layout, *to, into, out)
+            convert::convert(&dir, &options, *to, into, out)
         }
         // Written by `main`, before the config is read.
         StandaloneCommand::Completions { .. } => Ok(0),
         StandaloneCommand::Db(command) => {
-            let set = scan(&dir, layout, out)?;
+            let set = scan(&dir, &options, out)?;
             commands::run(&set, command, &cli.global, &config, out)
         }
     }
@@ -163,9 +164,39 @@ fn seed_hint(mut f: Failure, seeding: bool, env: Option<&str>) -> Failure {
     f
 }
 
+/// What the scanner is told: the layout, the engine (declared, or the
+/// database URL's), the `[lint]` table, and whether `lock_timeout` gives
+/// every migration one.
+fn scan_options(
+    config: &config::Config,
+    layout: Option<Layout>,
+    global: &args::Global,
+) -> ScanOptions {
+    let mut options = ScanOptions::new();
+    if let Some(layout) = layout {
+        options = options.layout(layout);
+    }
+    let url = commands::database_url(global, config).ok();
+    let engine = config.engine.or_else(|| match url.as_deref() {
+        Some(u) if connection::sqlite_path(u).is_some() => Some(migrate_runtime::Engine::Sqlite),
+        Some(_) => Some(migrate_runtime::Engine::Postgres),
+        None => None,
+    });
+    if let Some(engine) = engine {
+        options = options.engine(engine);
+    }
+    for &(rule, severity) in &config.lint {
+        options = options.severity(rule, severity);
+    }
+    if config.lock_timeout.is_some() {
+        options = options.runner_lock_timeout();
+    }
+    options
+}
+
 /// Scans the folder, printing every problem.
-fn scan(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<Migrations, Failure> {
-    Migrations::from_dir_with(dir, layout).map_err(|e| problems(dir, &e, out))
+fn scan(dir: &std::path::Path, options: &ScanOptions, out: &Out) -> Result<Migrations, Failure> {
+    Migrations::from_dir_with(dir, options).map_err(|e| problems(dir, &e, out))
 }
 
 /// A scan's problems, printed; the failure.
@@ -187,8 +218,8 @@ fn problems(dir: &std::path::Path, e: &migrate_runtime::ScanError, out: &Out) ->
 
 /// `check`: the scanner's verdict, the layout, what the layout passes
 /// over and what it decided (irreversible empty downs).
-fn check(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<u8, Failure> {
-    let scanned = migrate_runtime::scan_with(dir, layout).map_err(|e| problems(dir, &e, out))?;
+fn check(dir: &std::path::Path, options: &ScanOptions, out: &Out) -> Result<u8, Failure> {
+    let scanned = migrate_runtime::scan_with(dir, options).map_err(|e| problems(dir, &e, out))?;
     let (migrations, seeds) = (scanned.migrations().len(), scanned.seeds().len());
     out.line(&format!(
         "{}: {migrations} migrations ({} layout), {seeds} seed files, no problems",
@@ -209,6 +240,16 @@ fn check(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<u8,
     for note in scanned.notes() {
         out.line(&format!("  note: {note}"));
     }
+    let warnings: Vec<String> = scanned.warnings().iter().map(ToString::to_string).collect();
+    for w in &warnings {
+        out.line(&format!("  warning: {w}"));
+    }
+    if !warnings.is_empty() {
+        out.line(&format!(
+            "  {} warning(s): set a rule to deny or allow in migrate.toml's [lint], or allow one statement with `-- migrate:allow <rule>`",
+            warnings.len()
+        ));
+    }
     out.document(&serde_json::json!({
         "ok": true,
         "layout": scanned.layout().name(),
@@ -217,6 +258,7 @@ fn check(dir: &std::path::Path, layout: Option<Layout>, out: &Out) -> Result<u8,
         "latest_version": scanned.migrations().last().map(crate::Migration::version),
         "ignored": ignored,
         "notes": scanned.notes(),
+        "warnings": warnings,
     }));
     Ok(0)
 }

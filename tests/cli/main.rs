@@ -12,6 +12,7 @@ mod generate;
 mod interrupt;
 mod layouts;
 mod lifecycle;
+mod lint;
 mod messages;
 mod pipe;
 mod resolve;

@@ -31,7 +31,7 @@ fn embedded_sets_equal_the_scanners_result() {
     }
     // Other tools' layouts: sections split out of one file, folders.
     for (set, dir, layout) in crate::layouts::FOLDERS {
-        let scanned = Migrations::from_dir_with(root.join(dir), layout.parse().ok())
+        let scanned = Migrations::from_dir_with(root.join(dir), &crate::layouts::options(layout))
             .expect("the folder is valid");
         assert!(!scanned.is_empty());
         let differ = set.iter().zip(scanned.iter()).find(|(a, b)| a != b);
@@ -56,17 +56,20 @@ fn embedded_set_carries_sql_directives_and_checksums() {
 /// A crate outside this workspace that embeds a folder, with the one-line
 /// `build.rs` of the README: adding a file and editing one are both seen by
 /// the next `cargo run`, with no other step.
-#[test]
-fn added_and_edited_files_are_embedded_on_the_next_build() {
-    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild_probe");
+/// A crate of its own under the target folder, named `name`, that embeds
+/// its `migrations/` (emptied) with `macro_args` after the folder, and
+/// prints each migration's version and checksum.
+fn probe(name: &str, macro_args: &str) -> std::path::PathBuf {
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = fs::remove_dir_all(work.join("migrations"));
+    let _ = fs::remove_file(work.join("migrate.toml"));
     fs::create_dir_all(work.join("src")).unwrap();
     fs::create_dir_all(work.join("migrations")).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     fs::write(
         work.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"rebuild_probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
              [dependencies]\nmigrate = {{ path = {root:?}, default-features = false }}\n\n[workspace]\n"
         ),
     )
@@ -79,29 +82,39 @@ fn added_and_edited_files_are_embedded_on_the_next_build() {
     .unwrap();
     fs::write(
         work.join("src/main.rs"),
-        "static M: migrate::Migrations = migrate::embed_migrations!(\"migrations\");\n\
-         fn main() { for m in &M { println!(\"{} {}\", m.version(), m.checksum()); } }\n",
+        format!(
+            "static M: migrate::Migrations = migrate::embed_migrations!(\"migrations\"{macro_args});\n\
+             fn main() {{ for m in &M {{ println!(\"{{}} {{}}\", m.version(), m.checksum()); }} }}\n"
+        ),
     )
     .unwrap();
+    work
+}
+
+/// `cargo run` of a probe: its output, or its build's errors.
+fn cargo_run(work: &Path) -> Result<String, String> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(["run", "--quiet"])
+        .current_dir(work)
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .output()
+        .expect("run cargo");
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn added_and_edited_files_are_embedded_on_the_next_build() {
+    let work = probe("rebuild_probe", "");
     let write = |name: &str, sql: &str| fs::write(work.join("migrations").join(name), sql).unwrap();
     write("0001_first.up.sql", "CREATE TABLE first (id int);\n");
     write("0001_first.down.sql", "DROP TABLE first;\n");
 
-    let run = || {
-        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-            .args(["run", "--quiet"])
-            .current_dir(&work)
-            .env_remove("RUSTFLAGS")
-            .env("CARGO_TARGET_DIR", work.join("target"))
-            .output()
-            .expect("run cargo");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = || cargo_run(&work).unwrap_or_else(|e| panic!("{e}"));
     let first = run();
     assert_eq!(first.lines().count(), 1, "{first}");
 
@@ -123,6 +136,55 @@ fn added_and_edited_files_are_embedded_on_the_next_build() {
         "the edited migration's checksum changed"
     );
     assert_eq!(before[1], after[1]);
+}
+
+#[test]
+fn the_build_honours_migrate_toml_and_the_macro_arguments_over_it() {
+    let work = probe("lint_probe", ", allow = [\"rename-column\"]");
+    let write = |name: &str, sql: &str| fs::write(work.join(name), sql).unwrap();
+    write(
+        "migrations/0001_users.up.sql",
+        "CREATE TABLE users (id int, name text);\n",
+    );
+    write("migrations/0001_users.down.sql", "DROP TABLE users;\n");
+    write(
+        "migrations/0002_users_tidy.up.sql",
+        "ALTER TABLE users DROP COLUMN name;\nALTER TABLE users RENAME COLUMN id TO user_id;\n",
+    );
+    write("migrations/0002_users_tidy.down.sql", "SELECT 1;\n");
+    // Warnings by default: the build passes.
+    assert_eq!(cargo_run(&work).unwrap().lines().count(), 2);
+    // Denied in migrate.toml: it fails at the file, line and rule; the
+    // macro's `allow` wins for rename-column. (A file created after the
+    // last build is read at the next rebuild: the README says to touch
+    // build.rs; from then on the build tracks it.)
+    write(
+        "migrate.toml",
+        "[lint]\ndrop-column = \"deny\"\nrename-column = \"deny\"\n",
+    );
+    let build_rs = fs::read_to_string(work.join("build.rs")).unwrap();
+    write("build.rs", &build_rs);
+    let e = cargo_run(&work).expect_err("denied");
+    assert!(
+        e.contains("migrations/0002_users_tidy.up.sql:1:1: dropping `users.name` deletes its data"),
+        "{e}"
+    );
+    assert!(
+        e.contains("[drop-column]") && !e.contains("[rename-column]"),
+        "{e}"
+    );
+    // The file is tracked: editing it rebuilds.
+    write(
+        "migrate.toml",
+        "engine = \"sqlite\"\n\n[lint]\ndrop-column = \"allow\"\n",
+    );
+    assert_eq!(cargo_run(&work).unwrap().lines().count(), 2);
+    write("migrate.toml", "[lint]\ndrop-colum = \"deny\"\n");
+    let e = cargo_run(&work).expect_err("an unknown rule");
+    assert!(
+        e.contains("migrate.toml: line 2: lint.drop-colum: no rule `drop-colum`"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -181,7 +181,7 @@ fn each_folder_is_read_as_its_tool_reads_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for e in EXPECTED {
         let declared = FOLDERS.iter().find(|f| f.1 == e.dir).map(|f| f.2).unwrap();
-        let scanned = migrate::scan_with(&root.join(e.dir), declared.parse().ok())
+        let scanned = migrate::scan_with(&root.join(e.dir), &options(declared))
             .unwrap_or_else(|err| panic!("{}: {err}", e.dir));
         assert_eq!(scanned.layout(), e.layout, "{}", e.dir);
         let found: Vec<String> = e
@@ -289,5 +289,13 @@ fn round_trip(e: &Expected, db: &Db) {
     assert_eq!(again.applied().len(), newer, "{what}");
     for table in e.tables {
         assert!(conn.exists(table), "{what}: {table}");
+    }
+}
+
+/// The scan's options for a layout's name (`""`: told from the files).
+pub(crate) fn options(layout: &str) -> migrate::ScanOptions {
+    match layout.parse() {
+        Ok(l) => migrate::ScanOptions::new().layout(l),
+        Err(_) => migrate::ScanOptions::new(),
     }
 }

@@ -22,3 +22,29 @@ impl fmt::Display for Engine {
         })
     }
 }
+
+/// An engine's name that is none of migrate's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEngine(String);
+
+impl fmt::Display for UnknownEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown engine `{}` (known: postgres, sqlite)", self.0)
+    }
+}
+
+impl std::error::Error for UnknownEngine {}
+
+impl std::str::FromStr for Engine {
+    type Err = UnknownEngine;
+
+    /// `postgres` (or `postgresql`) and `sqlite`, as `engine` in
+    /// `migrate.toml` and the macro's argument name them.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "postgres" | "postgresql" => Ok(Engine::Postgres),
+            "sqlite" => Ok(Engine::Sqlite),
+            _ => Err(UnknownEngine(text.to_owned())),
+        }
+    }
+}

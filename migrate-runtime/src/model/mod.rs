@@ -20,7 +20,7 @@ pub use code::CodeFuture;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub(crate) use code::Up;
 pub use code::{CodeError, CodeMigration};
-pub use engine::Engine;
+pub use engine::{Engine, UnknownEngine};
 pub use foreign::{Foreign, UnknownForeign};
 pub use migration::Migration;
 pub(crate) use migration::{Body, Directives, Script, Span, UNREGISTERED_CHECKSUM};

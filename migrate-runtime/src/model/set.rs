@@ -66,6 +66,14 @@ impl Migrations {
         &self.dir
     }
 
+    /// The digest of the whole set (every migration's version and
+    /// checksum), which the tracking table stores after a run: equal
+    /// digests, equal sets.
+    #[must_use]
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
     /// The path of a file of this set, for messages.
     pub(crate) fn path_of(&self, file: &str) -> String {
         Path::new(&*self.dir).join(file).display().to_string()

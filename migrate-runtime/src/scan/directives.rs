@@ -105,6 +105,51 @@ pub(crate) fn of_stored(what: &Path, text: &str) -> Result<Directives, Vec<Probl
     }
 }
 
+/// A `-- migrate:allow <rule>`: its line, the rule, and whether the
+/// comment stands on a line of its own (it then allows the statement on
+/// the next line; else the statement it ends the line of).
+pub(crate) type Allow = (usize, Rule, bool);
+
+/// The `-- migrate:allow <rule> …` comments of `text`, each rule one of
+/// the rules about what a statement does (another name is a problem). In the header one
+/// allows the rule in the whole file; beside a statement, in that one.
+pub(crate) fn allows(text: &str, lexed: &Lexed, problems: &mut FileProblems<'_>) -> Vec<Allow> {
+    let mut found = Vec::new();
+    let mut positions = sql::Positions::new(text);
+    for &start in &lexed.line_comments {
+        let comment = text[start..].lines().next().unwrap_or_default();
+        let Some(rest) = comment.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        if words.next() != Some("allow") {
+            continue;
+        }
+        let (line, _) = positions.line_col(start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let own_line = text[line_start..start].trim().is_empty();
+        // Names apart by blanks or commas.
+        let names: Vec<&str> = words
+            .flat_map(|w| w.split(','))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if names.is_empty() {
+            problems.report(line, Rule::InvalidDirective, || {
+                "`-- migrate:allow` needs the rule it allows, as in `-- migrate:allow needs-no-transaction`".to_owned()
+            });
+        }
+        for name in names {
+            match name.parse::<Rule>() {
+                Ok(rule) => found.push((line, rule, own_line)),
+                Err(e) => problems.report(line, Rule::InvalidDirective, || {
+                    format!("`-- migrate:allow {name}`: {e}")
+                }),
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -182,49 +227,4 @@ mod tests {
         let (_, problems) = parse_text("-- migrate:irreversible\nSELECT 1;\n", false);
         assert_eq!(problems.len(), 1, "irreversible belongs in the up file");
     }
-}
-
-/// A `-- migrate:allow <rule>`: its line, the rule, and whether the
-/// comment stands on a line of its own (it then allows the statement on
-/// the next line; else the statement it ends the line of).
-pub(crate) type Allow = (usize, Rule, bool);
-
-/// The `-- migrate:allow <rule> …` comments of `text`, each rule one of
-/// the rules about what a statement does (another name is a problem). In the header one
-/// allows the rule in the whole file; beside a statement, in that one.
-pub(crate) fn allows(text: &str, lexed: &Lexed, problems: &mut FileProblems<'_>) -> Vec<Allow> {
-    let mut found = Vec::new();
-    let mut positions = sql::Positions::new(text);
-    for &start in &lexed.line_comments {
-        let comment = text[start..].lines().next().unwrap_or_default();
-        let Some(rest) = comment.strip_prefix(PREFIX) else {
-            continue;
-        };
-        let mut words = rest.split_whitespace();
-        if words.next() != Some("allow") {
-            continue;
-        }
-        let (line, _) = positions.line_col(start);
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let own_line = text[line_start..start].trim().is_empty();
-        // Names apart by blanks or commas.
-        let names: Vec<&str> = words
-            .flat_map(|w| w.split(','))
-            .filter(|w| !w.is_empty())
-            .collect();
-        if names.is_empty() {
-            problems.report(line, Rule::InvalidDirective, || {
-                "`-- migrate:allow` needs the rule it allows, as in `-- migrate:allow needs-no-transaction`".to_owned()
-            });
-        }
-        for name in names {
-            match name.parse::<Rule>() {
-                Ok(rule) => found.push((line, rule, own_line)),
-                Err(e) => problems.report(line, Rule::InvalidDirective, || {
-                    format!("`-- migrate:allow {name}`: {e}")
-                }),
-            }
-        }
-    }
-    found
 }

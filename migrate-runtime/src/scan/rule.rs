@@ -383,12 +383,21 @@ pub struct UnknownRule(pub(crate) String);
 impl fmt::Display for UnknownRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let known: Vec<&str> = Rule::statement_rules().map(Rule::name).collect();
-        write!(
-            f,
-            "no rule `{}` about what a statement does (known: {})",
-            self.0,
-            known.join(", ")
-        )
+        if Rule::ALL.iter().any(|r| r.name() == self.0) {
+            write!(
+                f,
+                "`{}` is a rule of the folder's shape, always an error; only the rules about what a statement does can be set or allowed (known: {})",
+                self.0,
+                known.join(", ")
+            )
+        } else {
+            write!(
+                f,
+                "no rule `{}` about what a statement does (known: {})",
+                self.0,
+                known.join(", ")
+            )
+        }
     }
 }
 
