@@ -52,6 +52,9 @@ pub use migrate_runtime::{
 #[cfg(feature = "cli")]
 pub mod cli;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// The `postgres` crate this build uses, so that clients match.
 #[cfg(feature = "postgres")]
 pub use migrate_runtime::postgres;

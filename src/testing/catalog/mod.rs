@@ -1,0 +1,1 @@
+//! Catalog snapshots (placeholder, being written).
