@@ -52,7 +52,10 @@ pub use migrate_runtime::{
 #[cfg(feature = "cli")]
 pub mod cli;
 
-#[cfg(feature = "testing")]
+#[cfg(all(
+    feature = "testing",
+    any(feature = "postgres", feature = "sqlite-unbundled")
+))]
 pub mod testing;
 
 /// The `postgres` crate this build uses, so that clients match.

@@ -34,8 +34,15 @@ pub(crate) struct Standalone {
 pub(crate) enum StandaloneCommand {
     /// Write the next migration's up and down files
     New(Box<NewArgs>),
-    /// Validate the folder offline with the build's scanner
-    Check,
+    /// Validate the folder offline with the build's scanner (and its lint)
+    Check {
+        /// Also prove every down: on a scratch database made on the server of
+        /// --database-url (an empty SQLite file for a sqlite: URL; the
+        /// database itself is never touched), apply each migration, roll it
+        /// back, compare the schema with the one before, apply it again
+        #[arg(long)]
+        reversible: bool,
+    },
     /// Rewrite another tool's folder (--dir, read in --layout or as its
     /// files show) as migrate's pairs in OUT, versions kept, printing every
     /// change

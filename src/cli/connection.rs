@@ -180,7 +180,7 @@ fn scheme(text: &str) -> Option<&str> {
 /// What went wrong, without the runtime's framing: an invalid setting's
 /// reason, a database error's cause (the server, the sslmode and the
 /// driver's words).
-fn reason(e: &Error) -> String {
+pub(crate) fn reason(e: &Error) -> String {
     match e {
         Error::InvalidOption { reason, .. } => reason.clone(),
         Error::Database {

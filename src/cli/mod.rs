@@ -19,6 +19,7 @@ mod failure;
 mod generate;
 mod interrupt;
 mod output;
+mod reversible;
 mod seed;
 mod status;
 
@@ -137,7 +138,14 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             out.document(&serde_json::json!({ "created": shown }));
             Ok(0)
         }
-        StandaloneCommand::Check => check(&dir, &options, out),
+        StandaloneCommand::Check { reversible } => {
+            let url = if *reversible {
+                Some(commands::database_url(&cli.global, &config)?)
+            } else {
+                None
+            };
+            check(&dir, &options, url.as_deref(), out)
+        }
         StandaloneCommand::Convert { to, out: into } => {
             convert::convert(&dir, &options, *to, into, out)
         }
@@ -217,8 +225,14 @@ fn problems(dir: &std::path::Path, e: &migrate_runtime::ScanError, out: &Out) ->
 }
 
 /// `check`: the scanner's verdict, the layout, what the layout passes
-/// over and what it decided (irreversible empty downs).
-fn check(dir: &std::path::Path, options: &ScanOptions, out: &Out) -> Result<u8, Failure> {
+/// over and what it decided (irreversible empty downs); with a database
+/// URL (`--reversible`), every down proved on a scratch database.
+fn check(
+    dir: &std::path::Path,
+    options: &ScanOptions,
+    reversible: Option<&str>,
+    out: &Out,
+) -> Result<u8, Failure> {
     let scanned = migrate_runtime::scan_with(dir, options).map_err(|e| problems(dir, &e, out))?;
     let (migrations, seeds) = (scanned.migrations().len(), scanned.seeds().len());
     out.line(&format!(
@@ -250,7 +264,7 @@ fn check(dir: &std::path::Path, options: &ScanOptions, out: &Out) -> Result<u8, 
             warnings.len()
         ));
     }
-    out.document(&serde_json::json!({
+    let mut document = serde_json::json!({
         "ok": true,
         "layout": scanned.layout().name(),
         "migrations": migrations,
@@ -259,8 +273,18 @@ fn check(dir: &std::path::Path, options: &ScanOptions, out: &Out) -> Result<u8, 
         "ignored": ignored,
         "notes": scanned.notes(),
         "warnings": warnings,
-    }));
-    Ok(0)
+    });
+    let mut code = 0;
+    if let Some(url) = reversible {
+        // The set as the runner takes it (a second scan: milliseconds).
+        let set = scan(dir, options, out)?;
+        let proved;
+        (code, proved) = reversible::prove(dir, &set, url, out)?;
+        document["ok"] = (code == 0).into();
+        document["reversible"] = proved;
+    }
+    out.document(&document);
+    Ok(code)
 }
 
 fn finish(out: &Out, result: Result<u8, Failure>) -> ExitCode {

@@ -16,6 +16,7 @@ mod lint;
 mod messages;
 mod pipe;
 mod resolve;
+mod reversible;
 mod secrets;
 mod seeds;
 mod status;

@@ -27,5 +27,7 @@ mod layouts;
 mod postgres;
 mod sqlite;
 mod support;
+#[cfg(feature = "testing")]
+mod testing;
 mod timeouts;
 mod tls;
