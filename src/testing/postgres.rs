@@ -40,14 +40,25 @@ impl Template<'_> {
     /// `CREATEDB`).
     pub fn postgres(&self, admin_url: &str) -> Result<super::TestDatabase, TestingError> {
         let mut admin = connect(admin_url)?;
-        let template = self.ensure_template(&mut admin, admin_url)?;
         let name = unique_name("migrate_test");
-        in_use_retry(|| {
-            admin.batch_execute(&format!(
-                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-            ))
-        })
-        .map_err(pg("cloning the template database"))?;
+        let mut tries = 0;
+        loop {
+            let template = self.ensure_template(&mut admin, admin_url)?;
+            let cloned = in_use_retry(|| {
+                admin.batch_execute(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                ))
+            });
+            match cloned {
+                // Replaced in between by a builder of a newer set of the
+                // same family (another binary of the workspace, built
+                // after an edit): built again.
+                Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) && tries < 3 => {
+                    tries += 1;
+                }
+                other => break other.map_err(pg("cloning the template database"))?,
+            }
+        }
         Ok(super::TestDatabase::postgres(PgDatabase {
             admin_url: admin_url.to_owned(),
             name,

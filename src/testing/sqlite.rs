@@ -21,11 +21,23 @@ impl Template<'_> {
         let folder = folder()?;
         let (name, family) = self.names();
         let template = folder.join(format!("{name}.sqlite3"));
-        if !template.is_file() {
-            self.build_file(&folder, &template, &family)?;
-        }
         let path = folder.join(format!("{}.sqlite3", unique_name("migrate_test")));
-        fs::copy(&template, &path).map_err(io("copying the template database"))?;
+        let mut tries = 0;
+        loop {
+            if !template.is_file() {
+                self.build_file(&folder, &template, &family)?;
+            }
+            match fs::copy(&template, &path) {
+                // Removed in between by a builder of a newer set of the
+                // same family: built again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < 3 => tries += 1,
+                other => {
+                    break other
+                        .map(drop)
+                        .map_err(io("copying the template database"))?
+                }
+            };
+        }
         Ok(TestDatabase::sqlite(path))
     }
 
