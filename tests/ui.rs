@@ -16,4 +16,7 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/fail/*.rs");
     t.pass("tests/ui/pass/*.rs");
+    // PostgreSQL's grammar at build time (feature pg-syntax).
+    #[cfg(feature = "pg-syntax")]
+    t.compile_fail("tests/ui/pg_syntax/*.rs");
 }

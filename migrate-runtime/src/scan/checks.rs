@@ -64,6 +64,7 @@ pub(super) fn check(
         .map(|(_, r, _)| *r)
         .collect();
     let mut added_values: Vec<(String, String, usize)> = Vec::new();
+    let mut after_copy = false;
     for s in &lexed.statements {
         let (line, col) = positions.line_col(s.start);
         let last_line = positions.line_col(s.end).0;
@@ -78,6 +79,11 @@ pub(super) fn check(
                         }
                 })
         };
+        // The rows after `COPY … FROM STDIN` are no statements.
+        #[cfg(feature = "pg-syntax")]
+        if !after_copy && !allowed(Rule::SyntaxError) && meta_command(text, s).is_none() {
+            syntax(text, s, problems);
+        }
         let mut report = |rule: Rule, message: String| {
             if !allowed(rule) {
                 problems.report_at(line, Some(col), rule, || message);
@@ -92,6 +98,7 @@ pub(super) fn check(
             continue;
         }
         if copy_from_stdin(&t) {
+            after_copy = true;
             report(
                 Rule::CopyFromStdin,
                 "`COPY … FROM STDIN` reads the rows that follow it in a psql script, but a migration's file is sent as SQL and its rows would be read as statements: load them with `INSERT … VALUES`, or `COPY` from a file the server reads".to_owned(),
@@ -174,4 +181,19 @@ fn added_value(t: &[Token]) -> Option<(String, String)> {
         Kind::Str(v) => Some((v.clone(), ty.join("."))),
         _ => None,
     })
+}
+
+/// A statement PostgreSQL's parser refuses: a problem at the token it
+/// failed at, with the parser's message.
+#[cfg(feature = "pg-syntax")]
+fn syntax(text: &str, s: &Statement, problems: &mut FileProblems<'_>) {
+    if let Some(e) = super::syntax::error(&text[s.start..s.end]) {
+        let (line, col) = crate::text::lexer::line_col(text, s.start + e.offset);
+        problems.report_at(line, Some(col), Rule::SyntaxError, || {
+            format!(
+                "PostgreSQL's parser refuses the statement: {} (a SQLite folder declares `engine = \"sqlite\"`, which skips this check)",
+                e.message
+            )
+        });
+    }
 }

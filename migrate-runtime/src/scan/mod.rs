@@ -32,6 +32,8 @@ mod rule;
 mod rules;
 mod sections;
 mod seeds;
+#[cfg(feature = "pg-syntax")]
+mod syntax;
 #[cfg(test)]
 mod tests;
 pub(crate) mod version;

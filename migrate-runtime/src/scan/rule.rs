@@ -81,6 +81,9 @@ pub enum Rule {
     /// SQLite's `PRAGMA foreign_keys` in a migration that runs in a
     /// transaction, where SQLite ignores it.
     PragmaInTransaction,
+    /// A statement PostgreSQL's parser refuses (checked with feature
+    /// `pg-syntax`, by the server's own grammar).
+    SyntaxError,
     /// `CREATE INDEX` without `CONCURRENTLY` on an existing table, which blocks
     /// its writes while the index builds.
     IndexWithoutConcurrently,
@@ -223,6 +226,7 @@ impl Rule {
         Rule::CopyFromStdin,
         Rule::EnumValueInTransaction,
         Rule::PragmaInTransaction,
+        Rule::SyntaxError,
         Rule::IndexWithoutConcurrently,
         Rule::DropIndexWithoutConcurrently,
         Rule::ReindexWithoutConcurrently,
@@ -266,7 +270,8 @@ impl Rule {
             | Rule::PsqlMetaCommand
             | Rule::CopyFromStdin
             | Rule::EnumValueInTransaction
-            | Rule::PragmaInTransaction => Some(Severity::Deny),
+            | Rule::PragmaInTransaction
+            | Rule::SyntaxError => Some(Severity::Deny),
             Rule::IndexWithoutConcurrently
             | Rule::DropIndexWithoutConcurrently
             | Rule::ReindexWithoutConcurrently
@@ -295,6 +300,7 @@ impl Rule {
         match self {
             Rule::PragmaInTransaction => engine == Engine::Sqlite,
             Rule::NeedsNoTransaction
+            | Rule::SyntaxError
             | Rule::CopyFromStdin
             | Rule::EnumValueInTransaction
             | Rule::IndexWithoutConcurrently
@@ -346,6 +352,7 @@ impl Rule {
             Rule::CopyFromStdin => "copy-from-stdin",
             Rule::EnumValueInTransaction => "enum-value-in-transaction",
             Rule::PragmaInTransaction => "pragma-in-transaction",
+            Rule::SyntaxError => "syntax-error",
             Rule::IndexWithoutConcurrently => "index-without-concurrently",
             Rule::DropIndexWithoutConcurrently => "drop-index-without-concurrently",
             Rule::ReindexWithoutConcurrently => "reindex-without-concurrently",
@@ -368,7 +375,7 @@ impl Rule {
 }
 
 /// The number of rules.
-const RULES: usize = 45;
+const RULES: usize = 46;
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

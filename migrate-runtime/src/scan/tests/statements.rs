@@ -80,12 +80,33 @@ fn an_enum_value_is_not_used_in_the_transaction_that_added_it() {
     up("-- migrate:no-transaction\nALTER TYPE mood ADD VALUE 'elated';\nUPDATE person SET current_mood = 'elated';\n").scan();
 }
 
+/// The problems of a folder declared SQLite's.
+fn found_on_sqlite(f: &Folder) -> Vec<(Option<usize>, Option<usize>, Rule)> {
+    let options = crate::ScanOptions::new().engine(crate::Engine::Sqlite);
+    match crate::scan_with(f.path(), &options) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .problems()
+            .iter()
+            .map(|p| (p.line(), p.column(), p.rule()))
+            .collect(),
+    }
+}
+
 #[test]
 fn sqlite_ignores_its_foreign_keys_pragma_in_a_transaction() {
+    // SQLite's statements, on a folder declared SQLite's (PostgreSQL's
+    // grammar, with feature pg-syntax, would refuse them otherwise).
     let f = up("PRAGMA foreign_keys = OFF;\nCREATE TABLE t (id int);\n");
-    assert_eq!(found(&f), [(Some(1), Some(1), Rule::PragmaInTransaction)]);
-    up("-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n").scan();
-    up("PRAGMA journal_mode = WAL;\n").scan();
+    assert_eq!(
+        found_on_sqlite(&f),
+        [(Some(1), Some(1), Rule::PragmaInTransaction)]
+    );
+    assert!(found_on_sqlite(&up(
+        "-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n"
+    ))
+    .is_empty());
+    assert!(found_on_sqlite(&up("PRAGMA journal_mode = WAL;\n")).is_empty());
 }
 
 #[test]
@@ -122,4 +143,85 @@ fn a_seed_file_runs_in_a_transaction_whatever_its_header_says() {
             (Some(4), None, Rule::TransactionControl),
         ]
     );
+}
+
+/// PostgreSQL's grammar (feature `pg-syntax`): each statement of up and
+/// down files and seeds, at the token the parser failed at.
+#[cfg(feature = "pg-syntax")]
+mod syntax {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_is_a_problem_at_the_token_with_the_parsers_message() {
+        let f = Folder::new()
+            .file(
+                "0001_a.up.sql",
+                "CREATE TABLE t (\n    id int,\n    name text NOT NUL\n);\nCREATE INDEX t_name ON t (name);\nALTER TABLE t ADD COLUMN é int DEFAULT 1 +;\n",
+            )
+            .file("0001_a.down.sql", "DROP TABEL t;\n")
+            .file("seeds/dev/001_t.sql", "INSERT INTO t VALUES (1, 'a'));\n");
+        assert_eq!(
+            f.problems(),
+            [
+                at("0001_a.down.sql", 1, Rule::SyntaxError),
+                at("0001_a.up.sql", 3, Rule::SyntaxError),
+                at("0001_a.up.sql", 6, Rule::SyntaxError),
+                at("seeds/dev/001_t.sql", 1, Rule::SyntaxError),
+            ]
+        );
+        let messages = f.messages();
+        assert_eq!(
+            messages[1],
+            "0001_a.up.sql:3:19: PostgreSQL's parser refuses the statement: syntax error at or near \"NUL\" (a SQLite folder declares `engine = \"sqlite\"`, which skips this check) [syntax-error]"
+        );
+        assert!(
+            messages[0].starts_with("0001_a.down.sql:1:6: "),
+            "{}",
+            messages[0]
+        );
+        // Cut short: just after its last character (the `;`), columns in
+        // characters (é is one).
+        assert!(
+            messages[2].starts_with("0001_a.up.sql:6:43: PostgreSQL's parser refuses the statement: syntax error at end of input"),
+            "{}",
+            messages[2]
+        );
+        assert!(
+            messages[3].starts_with("seeds/dev/001_t.sql:1:30: "),
+            "{}",
+            messages[3]
+        );
+    }
+
+    #[test]
+    fn allowed_other_rules_findings_and_sqlite_folders_are_not_parsed() {
+        // Allowed on the statement's line, or for the file.
+        up("CREATE TABLE t (id int);\nSELEC 1; -- migrate:allow syntax-error\n").scan();
+        up("-- migrate:allow syntax-error\nSELEC 1;\nSELEC 2;\n").scan();
+        // The rows after COPY … FROM STDIN and psql's commands are their
+        // own rules' problems, not syntax errors.
+        let f = up("CREATE TABLE t (id int, n text);\nCOPY t FROM stdin;\n1\tone\n2\ttwo\n\\.\n");
+        assert_eq!(found(&f), [(Some(2), Some(1), Rule::CopyFromStdin)]);
+        let f = up("\\set ON_ERROR_STOP on\nCREATE TABLE t (id int);\n");
+        assert_eq!(found(&f), [(Some(1), Some(1), Rule::PsqlMetaCommand)]);
+        // SQLite's own syntax, in a folder declared SQLite's.
+        let lite = up("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID;\n");
+        assert!(found_on_sqlite(&lite).is_empty());
+        assert_eq!(found(&lite), [(Some(1), Some(40), Rule::SyntaxError)]);
+    }
+
+    #[test]
+    fn sections_are_parsed_at_their_lines_in_the_file() {
+        let f = Folder::new().file(
+            "20240101000000_users.sql",
+            "-- migrate:up\nCREATE TABLE users (id int);\n\n-- migrate:down\nDROP TABLE IF EXIST users;\n",
+        );
+        let messages = f.messages();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("20240101000000_users.sql:5:15: "),
+            "{}",
+            messages[0]
+        );
+    }
 }
