@@ -12,7 +12,9 @@ What it does, for each N (see BENCHMARKS.md for the method):
      row), each run a whole process from spawn to exit;
   3. counts round trips with a TCP proxy and statements from the server log;
   4. boots 8 processes at once on an empty database;
-  5. at the largest N, times `cargo build --release -p <runner>` after
+  5. makes test databases with `migrate::testing` (cloned from a template)
+     and by migrating an empty database each time;
+  6. at the largest N, times `cargo build --release -p <runner>` after
      editing one migration and after adding one, and checks whether the
      binary picked the change up.
 Prints a markdown report and writes it to bench/results/latest.md, with the
@@ -331,10 +333,15 @@ def cargo_build(package: str, logpath: Path) -> tuple[float, list[str]]:
     return elapsed, compiled
 
 
+# The test databases of `migrate::testing` (runners/testing): embeds the
+# migrate runner's set, so it is built after each generate().
+TESTING = "testing"
+
+
 def build_all(logpath: Path) -> dict[str, float]:
     """Builds each runner on its own (`-p`), so that no runner's binary gets
     features of a dependency that only another runner asked for."""
-    return {lib: cargo_build(f"bench-{lib}", logpath)[0] for lib in LIBS + [FLOOR]}
+    return {lib: cargo_build(f"bench-{lib}", logpath)[0] for lib in LIBS + [FLOOR, TESTING]}
 
 
 def binary(lib: str) -> str:
@@ -700,6 +707,28 @@ def measure_round_trips(cluster: Cluster, proxy: CountingProxy, n: int) -> dict:
     return out
 
 
+def measure_testing(cluster: Cluster, n: int, k: int) -> dict:
+    """A test's database with the set applied: cloned from the template
+    (`migrate::testing`, built by the first) against an empty database
+    migrated each time, `k` of each, in one process (runners/testing)."""
+    db = cluster.create("testing_admin")
+    env = runner_env(cluster.url(db))
+    env["BENCH_TESTING_DBS"] = str(k)
+    proc = subprocess.run([binary(TESTING)], env=env, capture_output=True, text=True)
+    cluster.drop(db)
+    if proc.returncode != 0:
+        log(f"  WARNING: the testing runner failed: {proc.stderr.strip()[-500:]}")
+        return {"error": proc.stderr.strip()[-500:]}
+    raw = json.loads(proc.stdout)
+    return {
+        "migrations": raw["migrations"],
+        "first_ms": raw["first_ms"],
+        "clone_ms": summary(raw["clone_ms"]),
+        "drop_ms": summary(raw["drop_ms"]),
+        "migrate_ms": summary(raw["migrate_ms"]),
+    }
+
+
 def measure_concurrent(cluster: Cluster, n: int, procs: int, trials: int) -> dict:
     out = {}
     gate_dir = Path(tempfile.mkdtemp(prefix="migrate-bench-gate-"))
@@ -1032,6 +1061,7 @@ def render(data: dict) -> str:
             f"{lib} [{', '.join(fmt_ms(x) for x in conc[lib]['trials'][-1]['process_ms'])}]" for lib in LIBS
         )
         lines += ["", f"{conc_n} at once, exit times of each process after the start (ms, last trial): {procs}."]
+    lines += render_testing(data)
     rebuild = data.get("rebuild")
     if rebuild:
         n = rebuild["n"]
@@ -1084,6 +1114,35 @@ def render(data: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def render_testing(data: dict) -> list[str]:
+    """The section of `migrate::testing`'s test databases, if measured."""
+    rows = [(int(k), v["testing"]) for k, v in data["by_n"].items() if "error" not in v.get("testing", {"error": 1})]
+    if not rows:
+        return []
+    lines = ["", "## A migrated database per test (`migrate::testing`)", ""]
+    lines.append(
+        "Time until a test holds a database with the set applied, in one process on the same server: "
+        "`Template::postgres` (`CREATE DATABASE … TEMPLATE` of a template migrated once, under an "
+        "advisory lock) against `CREATE DATABASE` + `run` each time (what `#[sqlx::test]` does). "
+        "The first template database is built by the first test; dropping a database is paid at the "
+        "end of each test either way."
+    )
+    lines.append("")
+    lines.append(
+        "| N | first test (builds the template, ms) | cloned: min / median (ms) | "
+        "migrated each time: min / median (ms) | faster | drop: median (ms) |"
+    )
+    lines.append("|--:|--:|--:|--:|--:|--:|")
+    for n, t in rows:
+        c, m, d = t["clone_ms"], t["migrate_ms"], t["drop_ms"]
+        lines.append(
+            f"| {n:,} | {fmt_ms(t['first_ms'])} | {fmt_ms(c['min'])} / {fmt_ms(c['median'])} | "
+            f"{fmt_ms(m['min'])} / {fmt_ms(m['median'])} | {m['median'] / c['median']:.1f}× | "
+            f"{fmt_ms(d['median'])} |"
+        )
+    return lines
 
 
 def async_targets(n: int, per_n: dict) -> list[dict]:
@@ -1173,6 +1232,7 @@ def evaluate_targets(data: dict) -> list[dict]:
             "measured": f"({t_hi:,} − {t_lo:,}) / {hi - lo:,} = {slope:.3f}",
             "met": slope <= 1,
         })
+    lines += render_testing(data)
     rebuild = data.get("rebuild")
     if rebuild:
         libs = rebuild["libs"]
@@ -1212,6 +1272,8 @@ def parse_args() -> argparse.Namespace:
                    default=int(env["BENCH_NOOP_RUNS"]) if env.get("BENCH_NOOP_RUNS") else None,
                    help="no-op boot runs per library and N (default 4 × runs)")
     p.add_argument("--concurrency", type=int, default=int(env.get("BENCH_CONCURRENCY", "8")))
+    p.add_argument("--testing-dbs", type=int, default=int(env.get("BENCH_TESTING_DBS", "10")),
+                   help="test databases made each way per N (migrate::testing)")
     p.add_argument("--concurrency-trials", type=int,
                    default=int(env["BENCH_CONCURRENCY_TRIALS"]) if env.get("BENCH_CONCURRENCY_TRIALS") else None,
                    help="trials of the concurrent boot per library and N (default 3)")
@@ -1334,6 +1396,8 @@ def main() -> None:
         per_n["round_trips"] = measure_round_trips(cluster, proxy, n)
         log(f"== N = {n}: {args.concurrency} concurrent boots")
         per_n["concurrent"] = measure_concurrent(cluster, n, args.concurrency, args.concurrency_trials)
+        log(f"== N = {n}: test databases, template against migrating each time")
+        per_n["testing"] = measure_testing(cluster, n, args.testing_dbs)
         data["by_n"][str(n)] = per_n
     if not args.no_rebuild:
         n = max(args.n)

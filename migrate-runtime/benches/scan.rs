@@ -6,7 +6,10 @@
 //! ```
 //!
 //! Prints min and median of 15 runs for the whole scan (list, read, lex,
-//! validate, checksum) and for checksumming alone, so regressions show.
+//! validate, checksum) and for checksumming alone, so regressions show;
+//! then the project's example set, 1,000 native migrations and 1,000 in
+//! each of other tools' layouts. With `--features pg-syntax` every scan
+//! also parses each statement with PostgreSQL's grammar.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -49,7 +52,38 @@ fn main() {
         "  {mib:.1} MiB of SQL: {:.0} MiB/s",
         mib / checksum[RUNS / 2].as_secs_f64()
     );
+    example_and_thousand();
     layouts();
+}
+
+/// The project's example set (`migrations/`, PostgreSQL's SQL) and 1,000
+/// native migrations: what feature `pg-syntax` adds to a build's scan
+/// shows here (run the bench with and without it).
+fn example_and_thousand() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let n = migrate_runtime::scan(&example)
+        .expect("the example set")
+        .migrations()
+        .len();
+    let times = measure(|| {
+        black_box(migrate_runtime::scan(&example).expect("the example set"));
+    });
+    report(
+        &format!("the example set ({n} migrations)"),
+        &times,
+        Some(n),
+    );
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for i in 1..=1_000 {
+        let up = dir.path().join(format!("{i:04}_create_t_{i}.up.sql"));
+        std::fs::write(up, up_sql(i)).unwrap();
+        let down = dir.path().join(format!("{i:04}_create_t_{i}.down.sql"));
+        std::fs::write(down, format!("DROP TABLE t_{i};\n")).unwrap();
+    }
+    let times = measure(|| {
+        black_box(migrate_runtime::scan(dir.path()).expect("valid folder"));
+    });
+    report("1,000 native migrations", &times, Some(1_000));
 }
 
 /// 1,000 migrations in each of other tools' layouts, scanned.

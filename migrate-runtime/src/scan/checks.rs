@@ -64,6 +64,7 @@ pub(super) fn check(
         .map(|(_, r, _)| *r)
         .collect();
     let mut added_values: Vec<(String, String, usize)> = Vec::new();
+    #[cfg(feature = "pg-syntax")]
     let mut after_copy = false;
     for s in &lexed.statements {
         let (line, col) = positions.line_col(s.start);
@@ -98,7 +99,10 @@ pub(super) fn check(
             continue;
         }
         if copy_from_stdin(&t) {
-            after_copy = true;
+            #[cfg(feature = "pg-syntax")]
+            {
+                after_copy = true;
+            }
             report(
                 Rule::CopyFromStdin,
                 "`COPY … FROM STDIN` reads the rows that follow it in a psql script, but a migration's file is sent as SQL and its rows would be read as statements: load them with `INSERT … VALUES`, or `COPY` from a file the server reads".to_owned(),
