@@ -1,11 +1,12 @@
-//! `migrate.toml`, as the build reads it: `engine`, the `[lint]` table and
-//! whether `lock_timeout` gives every migration one. The command line
-//! tool reads the same keys (and the rest), so that `migrate check` and
-//! the build agree.
+//! `migrate.toml`, as the build reads it: `engine`, the `[lint]` table,
+//! whether `lock_timeout` gives every migration one, and `layout` (for the
+//! folder it describes: its `migrations`, when it names one). The command
+//! line tool reads the same keys (and the rest), so that `migrate check`
+//! and the build agree.
 
 use std::path::{Path, PathBuf};
 
-use migrate_runtime::{Engine, Rule, ScanOptions, Severity};
+use migrate_runtime::{Engine, Layout, Rule, ScanOptions, Severity};
 use syn::LitStr;
 
 /// The file found and what it declares.
@@ -16,8 +17,9 @@ pub(crate) struct Found {
 
 /// `migrate.toml` in the crate's folder `base` or the nearest folder above
 /// it up to the workspace's root (the folder holding `Cargo.lock` or
-/// `.git`), read; errors at the macro's literal `at`.
-pub(crate) fn read(base: &Path, at: &LitStr) -> syn::Result<Option<Found>> {
+/// `.git`), read for the macro's folder `dir`; errors at the macro's
+/// literal `at`.
+pub(crate) fn read(base: &Path, dir: &Path, at: &LitStr) -> syn::Result<Option<Found>> {
     let mut path = None;
     for dir in base.ancestors() {
         let candidate = dir.join("migrate.toml");
@@ -45,6 +47,21 @@ pub(crate) fn read(base: &Path, at: &LitStr) -> syn::Result<Option<Found>> {
             .map_err(|m| fail(at_line(&text, "engine", m)))?;
         options = options.engine(engine);
     }
+    if let Some(layout) = table.get("layout") {
+        let layout: Layout = string(layout, "layout")
+            .and_then(|s| s.parse().map_err(|e| format!("layout: {e}")))
+            .map_err(|m| fail(at_line(&text, "layout", m)))?;
+        // The layout of the file's folder: unless it names another one.
+        let folder = match table.get("migrations") {
+            Some(m) => string(m, "migrations")
+                .map(|m| path.parent().unwrap_or(Path::new(".")).join(m))
+                .map_err(|m| fail(at_line(&text, "migrations", m)))?,
+            None => dir.to_owned(),
+        };
+        if same_folder(&folder, dir) {
+            options = options.layout(layout);
+        }
+    }
     if table.contains_key("lock_timeout") {
         options = options.runner_lock_timeout();
     }
@@ -64,6 +81,15 @@ pub(crate) fn read(base: &Path, at: &LitStr) -> syn::Result<Option<Found>> {
         }
     }
     Ok(Some(Found { path, options }))
+}
+
+/// Whether two paths name one folder (as the file system resolves them,
+/// else as written).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.components().eq(b.components()),
+    }
 }
 
 /// A string value, or what is wrong.
@@ -107,7 +133,7 @@ mod tests {
             "engine = \"postgres\"\nlock_timeout = \"5s\"\n\n[lint]\ndrop-column = \"deny\"\n",
         )
         .expect("a config");
-        let found = read(&krate, &lit())
+        let found = read(&krate, &krate.join("migrations"), &lit())
             .expect("valid")
             .expect("found above the crate");
         assert_eq!(found.path, root.path().join("migrate.toml"));
@@ -123,7 +149,9 @@ mod tests {
         let inner = root.path().join("inner");
         fs::create_dir_all(&inner).expect("a folder");
         fs::write(inner.join("Cargo.lock"), "").expect("a lock file");
-        assert!(read(&inner, &lit()).expect("valid").is_none());
+        assert!(read(&inner, &inner.join("migrations"), &lit())
+            .expect("valid")
+            .is_none());
     }
 
     #[test]
@@ -148,16 +176,44 @@ mod tests {
                 "line 1: engine: expected a string, found integer",
             ),
             ("lint = 1\n", "lint: a table"),
+            (
+                "layout = \"flyway2\"\n",
+                "line 1: layout: unknown layout `flyway2`",
+            ),
             ("[lint\n", "migrate.toml: "),
         ];
         for (text, expected) in cases {
             fs::write(dir.path().join("migrate.toml"), text).expect("a config");
-            let e = read(dir.path(), &lit())
+            let e = read(dir.path(), &dir.path().join("migrations"), &lit())
                 .err()
                 .expect("an error")
                 .to_string();
             assert!(e.contains(expected), "{text}: {e}");
             assert!(e.contains("migrate.toml"), "{e}");
         }
+    }
+
+    #[test]
+    fn the_layout_applies_to_the_folder_the_file_describes() {
+        let root = tempfile::tempdir().expect("a folder");
+        let krate = root.path().join("app");
+        fs::create_dir_all(krate.join("migrations")).expect("folders");
+        fs::create_dir_all(krate.join("other")).expect("folders");
+        fs::write(krate.join("Cargo.lock"), "").expect("a lock file");
+        let config = |text: &str| fs::write(krate.join("migrate.toml"), text).expect("a config");
+        let layout = |dir: &str| {
+            read(&krate, &krate.join(dir), &lit())
+                .expect("valid")
+                .expect("found")
+                .options
+                .declared_layout()
+        };
+        // No `migrations` key: the layout of the folder the macro reads.
+        config("layout = \"golang-migrate\"\n");
+        assert_eq!(layout("migrations"), Some(Layout::GolangMigrate));
+        // It names the folder: only that one (spelled otherwise too).
+        config("migrations = \"./migrations\"\nlayout = \"sqlx\"\n");
+        assert_eq!(layout("migrations"), Some(Layout::Sqlx));
+        assert_eq!(layout("other"), None);
     }
 }

@@ -81,7 +81,7 @@ fn expand(args: &Args) -> syn::Result<TokenStream2> {
     let dir = base.join(lit.value());
     // `migrate.toml` (beside Cargo.toml or above it) first, the arguments
     // over it.
-    let found = config::read(&base, lit)?;
+    let found = config::read(&base, &dir, lit)?;
     let options = args.options(found.as_ref().map(|c| &c.options));
     let tracked = found.as_ref().map(|c| {
         let shown = c.path.to_string_lossy();

@@ -185,6 +185,28 @@ fn the_build_honours_migrate_toml_and_the_macro_arguments_over_it() {
         e.contains("migrate.toml: line 2: lint.drop-colum: no rule `drop-colum`"),
         "{e}"
     );
+    // The folder's layout, as `migrate check` reads it: golang-migrate's
+    // versions have gaps and an up may go without a down.
+    write("migrate.toml", "[lint]\ndrop-column = \"allow\"\n");
+    fs::rename(
+        work.join("migrations/0002_users_tidy.up.sql"),
+        work.join("migrations/7_users_tidy.up.sql"),
+    )
+    .unwrap();
+    fs::remove_file(work.join("migrations/0002_users_tidy.down.sql")).unwrap();
+    let e = cargo_run(&work).expect_err("a native folder with a gap");
+    assert!(e.contains("[sequence-gap]"), "{e}");
+    write(
+        "migrate.toml",
+        "layout = \"golang-migrate\"\n\n[lint]\ndrop-column = \"allow\"\n",
+    );
+    let out = cargo_run(&work).expect("read as golang-migrate's");
+    assert_eq!(
+        out.lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["1", "7"]
+    );
 }
 
 #[test]
