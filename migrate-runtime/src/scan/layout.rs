@@ -133,7 +133,8 @@ struct Signs<'a> {
 /// The layout of the folder `dir` (its entries `listing`, hidden files
 /// and READMEs left out), from the shapes only one layout has: folders
 /// holding `up.sql` (diesel), `versions/` (versions-rollbacks),
-/// `.rollback.sql` files or `-- depends:` headers (yoyo), `V1__` names
+/// `.rollback.sql` files, `-- depends:` headers or Python steps named by
+/// an id (yoyo), `V1__` names
 /// (refinery), section markers (sections), single `.sql` files and no
 /// pairs (sqlx). Pairs are native: golang-migrate's and sqlx's look the
 /// same and are declared, as is a sqlx folder of pairs and single files.
@@ -150,6 +151,14 @@ pub(crate) fn detect(dir: &Path, listing: &[(String, Kind)]) -> Result<Layout, P
                 signs.diesel.get_or_insert(name);
             }
             Kind::File if name.ends_with(".rollback.sql") => {
+                signs.yoyo.get_or_insert(name);
+            }
+            // yoyo's Python steps are named by their id, which starts with
+            // a digit (`0001.initial-schema.py`, `20240101_01_x1y2z-name.py`);
+            // a script beside the folder's SQL (`cli.py`) is no step.
+            Kind::File
+                if name.ends_with(".py") && name.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
                 signs.yoyo.get_or_insert(name);
             }
             Kind::File if is_refinery_name(name) => {

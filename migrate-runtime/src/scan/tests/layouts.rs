@@ -238,6 +238,28 @@ fn refinery_golang_migrate_and_yoyo_names() {
         yoyo.problems_as(Layout::Yoyo),
         [at("0003.step.py", 1, Rule::ForeignCode)]
     );
+    // A folder of yoyo's Python steps alone (the source documents' form)
+    // is told yoyo's by their names (ids), so each says to port it; in a
+    // yoyo folder every Python file is a step, as yoyo reads it.
+    let python = Folder::new()
+        .file("0001.initial-schema.py", "from yoyo import step")
+        .file("0002.add-queue-tables.py", "from yoyo import step")
+        .file("helpers.py", "import sys");
+    assert_eq!(
+        python.problems(),
+        [
+            at("0001.initial-schema.py", 1, Rule::ForeignCode),
+            at("0002.add-queue-tables.py", 1, Rule::ForeignCode),
+            at("helpers.py", 1, Rule::ForeignCode),
+        ]
+    );
+    // A script without an id tells no layout: the source documents'
+    // versions/ + rollbacks/ runner keeps its cli.py beside them.
+    let runner = Folder::new()
+        .file("versions/001_users.sql", "CREATE TABLE users (id int);")
+        .file("rollbacks/001_users_rollback.sql", "DROP TABLE users;")
+        .file("cli.py", "import sys");
+    assert_eq!(ids(&runner.scan()), ["1 users"]);
     let chain = Folder::new()
         .file("0001.first.sql", "SELECT 1;")
         .file(
