@@ -43,16 +43,17 @@ pub(crate) enum StandaloneCommand {
         #[arg(long)]
         reversible: bool,
     },
-    /// Rewrite another tool's folder (--dir, read in --layout or as its
-    /// files show) as migrate's pairs in OUT, versions kept, printing every
-    /// change
+    /// Rewrite another tool's folder (IN, else --dir; read in --layout or
+    /// as its files show) as migrate's pairs in OUT, versions kept, printing
+    /// every change: `migrate convert --to native IN OUT`
     Convert {
         /// The layout to write: native
         #[arg(long, value_name = "LAYOUT", default_value = "native")]
         to: migrate_runtime::Layout,
-        /// The folder to write; it must not exist or be empty
-        #[arg(value_name = "OUT")]
-        out: PathBuf,
+        /// IN OUT, or OUT alone (IN is then --dir): the folder to read, and
+        /// the folder to write, which must not exist or be empty
+        #[arg(value_name = "IN OUT", num_args = 1..=2, required = true)]
+        folders: Vec<PathBuf>,
     },
     /// Print the shell completion script, e.g. `migrate completions bash >
     /// ~/.local/share/bash-completion/completions/migrate`

@@ -61,19 +61,17 @@ pub(crate) fn convert(
     for line in &changes {
         out.line(line);
     }
-    let verdict = migrate_runtime::scan_with(into, &ScanOptions::new().layout(Layout::Native));
-    let check = match &verdict {
-        Ok(_) => "native: check passes".to_owned(),
-        Err(_) => {
-            let sqlx =
-                migrate_runtime::scan_with(into, &ScanOptions::new().layout(Layout::Sqlx)).is_ok();
-            if sqlx {
-                "the versions kept are not a gap-free sequence or 14-digit timestamps, as native versions are: read the folder with `layout = \"sqlx\"` (pairs, any versions), or renumber it".to_owned()
-            } else {
-                "the converted folder does not pass `check`: see `migrate --dir OUT check`"
-                    .to_owned()
-            }
-        }
+    // The layout that reads the folder: native, else golang-migrate's,
+    // whose pairs take any version (gaps, diesel's 0 and 18 digits).
+    let reads =
+        |layout| migrate_runtime::scan_with(into, &ScanOptions::new().layout(layout)).is_ok();
+    let layout = [Layout::Native, Layout::GolangMigrate]
+        .into_iter()
+        .find(|&l| reads(l));
+    let check = match layout {
+        Some(Layout::Native) => "native: check passes".to_owned(),
+        Some(_) => "the versions kept are not native versions (a gap-free sequence from 1, or 14-digit timestamps): read the folder with `layout = \"golang-migrate\"` (pairs, any versions; `migrate --layout golang-migrate check` passes), or renumber it".to_owned(),
+        None => "the converted folder does not pass `check`: see `migrate --dir OUT check`".to_owned(),
     };
     let renamed = scanned.migrations().iter().any(|m| m.name() != name_of(m));
     out.line(&format!(
@@ -86,7 +84,12 @@ pub(crate) fn convert(
             ""
         }
     ));
-    out.document(&json!({ "changes": changes, "native": verdict.is_ok(), "check": check }));
+    out.document(&json!({
+        "changes": changes,
+        "native": layout == Some(Layout::Native),
+        "layout": layout.map(Layout::name),
+        "check": check,
+    }));
     Ok(0)
 }
 

@@ -146,9 +146,13 @@ fn standalone(cli: Standalone, out: &mut Out) -> Result<u8, Failure> {
             };
             check(&dir, &options, url.as_deref(), out)
         }
-        StandaloneCommand::Convert { to, out: into } => {
-            convert::convert(&dir, &options, *to, into, out)
-        }
+        StandaloneCommand::Convert { to, folders } => match folders.as_slice() {
+            [from, into] => convert::convert(from, &options, *to, into, out),
+            [into] => convert::convert(&dir, &options, *to, into, out),
+            _ => Err(Failure::usage(
+                "convert takes IN OUT, or OUT alone (IN is then --dir)",
+            )),
+        },
         // Written by `main`, before the config is read.
         StandaloneCommand::Completions { .. } => Ok(0),
         StandaloneCommand::Db(command) => {

@@ -92,14 +92,105 @@ fn convert_writes_pairs_that_check_passes() {
         "{up}"
     );
     migrate(dbmate.path(), &["--dir", "converted", "check"]).expect(0);
-    // Versions with gaps are kept: a sqlx folder reads them.
+    // Versions with gaps are kept: golang-migrate's layout reads them.
     let goose = project("tests/fixtures/layouts/goose");
     let run = migrate(goose.path(), &["convert", "out"]).expect(0);
-    assert!(run.stdout.contains("layout = \"sqlx\""), "{}", run.stdout);
-    migrate(goose.path(), &["--dir", "out", "--layout", "sqlx", "check"]).expect(0);
+    assert!(
+        run.stdout.contains("layout = \"golang-migrate\""),
+        "{}",
+        run.stdout
+    );
+    migrate(
+        goose.path(),
+        &["--dir", "out", "--layout", "golang-migrate", "check"],
+    )
+    .expect(0);
     // Never over a folder that holds something.
     let again = migrate(goose.path(), &["convert", "out"]);
     assert_eq!(again.code, 2, "{}", again.all());
+}
+
+#[test]
+fn a_diesel_folder_converts_with_its_version_0_and_18_digit_versions() {
+    // Found by an audit: every real diesel folder has
+    // 00000000000000_diesel_initial_setup, which became `0000_…`, and
+    // newer diesel writes 18-digit versions; neither native nor sqlx reads
+    // them, and convert sent the user to sqlx.
+    let diesel = project("tests/fixtures/layouts/diesel");
+    // The shape: `convert --to native IN OUT`.
+    let run = migrate(
+        diesel.path(),
+        &["convert", "--to", "native", "migrations", "out"],
+    )
+    .expect(0);
+    for change in [
+        "00000000000000_diesel_initial_setup/up.sql → 0000_diesel_initial_setup.up.sql",
+        "2025-12-08-212100-0000_Create-Bot.Configs/up.sql → 202512082121000000_create_bot_configs.up.sql (name `Create-Bot.Configs` → `create_bot_configs`)",
+    ] {
+        assert!(run.stdout.contains(change), "{change}: {}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("layout = \"golang-migrate\""),
+        "{}",
+        run.stdout
+    );
+    let json = migrate(
+        diesel.path(),
+        &["--format", "json", "convert", "migrations", "again"],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(json["layout"], "golang-migrate", "{json}");
+    assert_eq!(json["native"], false, "{json}");
+    // Read so, it is the diesel folder again: versions, names aside, and
+    // the SQL of each.
+    let check = migrate(
+        diesel.path(),
+        &[
+            "--dir",
+            "out",
+            "--layout",
+            "golang-migrate",
+            "--format",
+            "json",
+            "check",
+        ],
+    )
+    .expect(0)
+    .json();
+    let original = migrate(diesel.path(), &["--format", "json", "check"])
+        .expect(0)
+        .json();
+    assert_eq!(check["migrations"], original["migrations"], "{check}");
+    assert_eq!(
+        check["latest_version"], original["latest_version"],
+        "{check}"
+    );
+    let converted = migrate::Migrations::from_dir_with(
+        diesel.path().join("out"),
+        &migrate::ScanOptions::new().layout(migrate::Layout::GolangMigrate),
+    )
+    .unwrap();
+    let source = migrate::Migrations::from_dir(diesel.path().join("migrations")).unwrap();
+    let versions = |set: &migrate::Migrations| set.iter().map(|m| m.version()).collect::<Vec<_>>();
+    assert_eq!(versions(&converted), versions(&source));
+    assert_eq!(versions(&converted)[0], 0);
+    for (c, s) in converted.iter().zip(source.iter()) {
+        let v = c.version();
+        assert_eq!(c.no_transaction(), s.no_transaction(), "{v}");
+        assert_eq!(c.irreversible(), s.irreversible(), "{v}");
+        assert_eq!(without_directives(c.up_sql()), s.up_sql().trim(), "{v}");
+    }
+}
+
+/// A converted up file's SQL without the directive lines convert put at
+/// its head, trimmed.
+fn without_directives(sql: &str) -> &str {
+    let mut rest = sql;
+    while let Some(after) = rest.strip_prefix("-- migrate:") {
+        rest = after.split_once('\n').map_or("", |(_, r)| r);
+    }
+    rest.trim()
 }
 
 #[test]
