@@ -204,3 +204,22 @@ fn allows_severities_and_engines() {
     );
     assert!(scan_with(f.path(), &ScanOptions::new().engine(Engine::Sqlite)).is_ok());
 }
+
+#[test]
+fn the_projects_own_sets_are_clean_or_allow_each_finding() {
+    // The example PostgreSQL schema, the backfill example (PostgreSQL)
+    // and the quickstart (SQLite): no warning, no problem (with feature
+    // pg-syntax, no syntax error either).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (dir, engine) in [
+        ("migrations", Engine::Postgres),
+        ("examples/backfill/migrations", Engine::Postgres),
+        ("examples/quickstart/migrations", Engine::Sqlite),
+    ] {
+        let set = scan_with(&root.join(dir), &ScanOptions::new().engine(engine))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"));
+        let warnings: Vec<String> = set.warnings().iter().map(ToString::to_string).collect();
+        assert!(warnings.is_empty(), "{dir}: {warnings:#?}");
+        assert!(!set.migrations().is_empty(), "{dir}");
+    }
+}
