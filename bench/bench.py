@@ -1232,7 +1232,6 @@ def evaluate_targets(data: dict) -> list[dict]:
             "measured": f"({t_hi:,} − {t_lo:,}) / {hi - lo:,} = {slope:.3f}",
             "met": slope <= 1,
         })
-    lines += render_testing(data)
     rebuild = data.get("rebuild")
     if rebuild:
         libs = rebuild["libs"]
@@ -1409,6 +1408,9 @@ def main() -> None:
     data["meta"]["crates"] = crate_versions()
     data["meta"]["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
     data["meta"]["elapsed_s"] = round(time.time() - started, 1)
+    # The raw numbers first: a failure below must not lose the run.
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "latest.json").write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
     data["targets"] = evaluate_targets(data)
     report = render(data)
     args.output.mkdir(parents=True, exist_ok=True)
