@@ -80,9 +80,10 @@ pub(super) fn check(
                         }
                 })
         };
+        let meta = meta_command(text, s);
         // The rows after `COPY … FROM STDIN` are no statements.
         #[cfg(feature = "pg-syntax")]
-        if !after_copy && !allowed(Rule::SyntaxError) && meta_command(text, s).is_none() {
+        if !after_copy && !allowed(Rule::SyntaxError) && meta.is_none() {
             syntax(text, s, problems);
         }
         let mut report = |rule: Rule, message: String| {
@@ -94,7 +95,7 @@ pub(super) fn check(
         if let Some(lint) = &mut lint {
             lint.statement(&t, &mut report);
         }
-        if let Some(message) = meta_command(text, s) {
+        if let Some(message) = meta {
             report(Rule::PsqlMetaCommand, message);
             continue;
         }
