@@ -1,90 +1,49 @@
 //! The PostgreSQL snapshot against a real server: each test in a database
-//! of its own, dropped at the end (also on panic).
+//! of its own from the test kit, dropped at the end (also on panic).
 
 use super::super::Snapshot;
-use crate::postgres::{Client, Config, NoTls};
+use crate::postgres::Client;
+use migrate_testkit::PgDb;
 
-/// A database made for one test, dropped with the guard.
+/// A test's database and a connection to it (closed first: fields drop in
+/// order).
 struct TestDb {
-    /// The connection to the server's default database, which drops ours.
-    admin: Client,
-    /// The test's own database.
-    name: String,
-    /// A connection to it, closed before the database is dropped.
-    client: Option<Client>,
+    client: Client,
+    _db: PgDb,
 }
 
 impl TestDb {
-    /// A fresh database, or `None` (with a loud line) when no server
-    /// answers and `CI` is not set.
-    fn new() -> Option<TestDb> {
-        let url = std::env::var("MIGRATE_TEST_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let mut admin = match Client::connect(&url, NoTls) {
-            Ok(c) => c,
-            Err(e) => {
-                let ci = std::env::var("CI").unwrap_or_default();
-                if !ci.is_empty() && ci != "false" && ci != "0" {
-                    panic!("no PostgreSQL at {url} (CI is set): {e}");
-                }
-                eprintln!("SKIPPED: no PostgreSQL at {url} ({e}); set MIGRATE_TEST_PG");
-                return None;
-            }
-        };
-        let name = crate_unique_name();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create the test database");
-        let mut config: Config = url.parse().expect("parse the url");
-        config.dbname(&name);
-        let client = config.connect(NoTls).expect("connect to the test database");
+    /// A fresh database, or `None` (skipped loudly) when no server answers
+    /// outside CI.
+    fn new(test: &str) -> Option<TestDb> {
+        let db = PgDb::create(test)?;
         Some(TestDb {
-            admin,
-            name,
-            client: Some(client),
+            client: db.connect(),
+            _db: db,
         })
     }
 
     /// The connection to the test's database.
     fn client(&mut self) -> &mut Client {
-        self.client.as_mut().expect("open until dropped")
+        &mut self.client
     }
 
     /// Runs `sql` (statements separated by `;`).
     fn run(&mut self, sql: &str) {
-        self.client().batch_execute(sql).expect(sql);
+        self.client.batch_execute(sql).expect(sql);
     }
 
     /// The snapshot, skipping `migrate_history*`.
     fn snapshot(&mut self) -> Snapshot {
-        super::postgres(self.client(), "migrate_history").expect("snapshot")
+        super::postgres(&mut self.client, "migrate_history").expect("snapshot")
     }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        drop(self.client.take());
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = self.admin.batch_execute(&sql) {
-            eprintln!("could not drop {}: {e}", self.name);
-        }
-    }
-}
-
-/// `migrate_catalog_<pid>_<counter>_<clock>`.
-fn crate_unique_name() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("migrate_catalog_{}_{n}_{nanos:08x}", std::process::id())
 }
 
 #[test]
 fn tables_columns_and_constraints_are_read_with_their_definitions() {
-    let Some(mut db) = TestDb::new() else { return };
+    let Some(mut db) = TestDb::new("catalog_definitions") else {
+        return;
+    };
     db.run(
         "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
          email text NOT NULL DEFAULT '', n int CONSTRAINT n_positive CHECK (n > 0)); \
@@ -128,7 +87,9 @@ fn tables_columns_and_constraints_are_read_with_their_definitions() {
 
 #[test]
 fn a_table_dropped_and_created_again_compares_equal() {
-    let Some(mut db) = TestDb::new() else { return };
+    let Some(mut db) = TestDb::new("catalog_recreated") else {
+        return;
+    };
     let create = "CREATE TABLE t (id serial PRIMARY KEY, a text UNIQUE, b int REFERENCES t (id)); \
                   CREATE INDEX t_b ON t (b)";
     db.run(create);
@@ -142,7 +103,9 @@ fn a_table_dropped_and_created_again_compares_equal() {
 
 #[test]
 fn what_a_forgetful_down_leaves_shows_in_the_diff() {
-    let Some(mut db) = TestDb::new() else { return };
+    let Some(mut db) = TestDb::new("catalog_diff") else {
+        return;
+    };
     db.run("CREATE TABLE t (id int); CREATE TYPE mood AS ENUM ('a'); CREATE INDEX t_id ON t (id)");
     let before = db.snapshot();
     db.run(
@@ -163,7 +126,9 @@ fn what_a_forgetful_down_leaves_shows_in_the_diff() {
 
 #[test]
 fn an_invalid_index_and_a_constraint_not_validated_differ_from_valid_ones() {
-    let Some(mut db) = TestDb::new() else { return };
+    let Some(mut db) = TestDb::new("catalog_validity") else {
+        return;
+    };
     db.run(
         "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (1); \
          CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p int)",
@@ -193,7 +158,9 @@ fn an_invalid_index_and_a_constraint_not_validated_differ_from_valid_ones() {
 
 #[test]
 fn tracking_tables_and_extension_members_are_left_out() {
-    let Some(mut db) = TestDb::new() else { return };
+    let Some(mut db) = TestDb::new("catalog_left_out") else {
+        return;
+    };
     let before = db.snapshot();
     db.run(
         "CREATE TABLE migrate_history (version bigint PRIMARY KEY); \
