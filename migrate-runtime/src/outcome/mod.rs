@@ -3,6 +3,7 @@
 
 mod error;
 mod failure;
+mod finding;
 mod history;
 mod plan;
 mod progress;
@@ -14,6 +15,7 @@ mod warning;
 
 pub use error::{DriverError, Error, ErrorCode, SqlState};
 pub use failure::MigrationFailure;
+pub use finding::Finding;
 pub use history::{Event, EventKind};
 pub use plan::{Direction, Plan, PlannedStep};
 pub use progress::Progress;
@@ -21,6 +23,6 @@ pub(crate) use progress::{emit, Observer, Watchdog};
 pub use report::{AppliedMigration, DownSource, Report, RolledBack};
 pub use seed_report::{SeedOutcome, SeedReport, SeededFile};
 pub(crate) use status::{examine, status};
-pub use status::{AppliedEntry, Finding, PendingMigration, Status};
+pub use status::{AppliedEntry, PendingMigration, Status};
 pub use stopped::Stopped;
 pub use warning::Warning;
